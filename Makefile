@@ -1,0 +1,53 @@
+# Two commands for learners and lecturers:
+#   make lab    set up (first time) and open the course in JupyterLab
+#   make test   set up (first time) and run every check: ruff, unit tests, notebooks (nbval)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+
+.PHONY: lab test lint unit nbval notebooks bench clean help
+
+help:
+	@echo "make lab        open the course in JupyterLab (http://127.0.0.1:$(PORT), token auth)"
+	@echo "make test       ruff + unit tests + every notebook under nbval"
+	@echo "make notebooks  re-execute every notebook in place and strip noise"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=notebooks --no-browser $(ROOT_FLAG)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest notebooks $(NBVAL) -q -p no:cacheprovider
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) -n 2 --dist loadscope -q -p no:cacheprovider
+
+notebooks: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py

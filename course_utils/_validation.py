@@ -1,0 +1,160 @@
+"""Argument checks shared by every public function of ``course_utils``.
+
+Each helper raises a ``TypeError`` (wrong kind of object) or a ``ValueError``
+(right kind, bad value) whose message names the parameter and says what was
+expected, in the spirit of scikit-learn's input validation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+RngLike = np.random.Generator | int | None
+
+_FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def check_rng(rng: RngLike, name: str = "rng") -> np.random.Generator:
+    """Return a ``np.random.Generator`` from ``rng``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        A generator is returned as is; a non-negative int seeds a new
+        ``np.random.default_rng``; ``None`` gives a fresh unseeded generator.
+    name : str
+        Parameter name used in error messages.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator, a non-negative int seed "
+            f"or None, got {type(rng).__name__}"
+        )
+    if rng < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {rng}")
+    return np.random.default_rng(int(rng))
+
+
+def check_int(
+    value: object, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Check that ``value`` is an integer within ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_float(
+    value: object,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    strict_min: bool = False,
+) -> float:
+    """Check that ``value`` is a finite real number within the given bounds.
+
+    ``strict_min=True`` makes the lower bound exclusive (``value > minimum``).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None:
+        if strict_min and value <= minimum:
+            raise ValueError(f"{name} must be > {minimum}, got {value}")
+        if not strict_min and value < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_shape(shape: object, name: str = "shape", *, min_dims: int = 1) -> tuple[int, ...]:
+    """Check that ``shape`` is a tuple/list of positive ints with ``min_dims`` or more entries."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, Sequence) or isinstance(shape, str):
+        raise TypeError(f"{name} must be a tuple of positive ints, got {type(shape).__name__}")
+    dims = []
+    for i, s in enumerate(shape):
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{name}[{i}] must be an int, got {type(s).__name__}")
+        if s <= 0:
+            raise ValueError(f"{name}[{i}] must be a positive int, got {s}")
+        dims.append(int(s))
+    if len(dims) < min_dims:
+        raise ValueError(
+            f"{name} must have at least {min_dims} dimension(s), got {tuple(dims)}"
+        )
+    return tuple(dims)
+
+
+def check_dtype(dtype: object, name: str = "dtype") -> np.dtype:
+    """Accept float32 or float64 (as a type, a string or a ``np.dtype``)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from exc
+    if dt.type not in _FLOAT_DTYPES:
+        raise ValueError(f"{name} must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_array(
+    x: object,
+    name: str,
+    *,
+    ndim: int | None = None,
+    dtype: np.dtype | type | None = None,
+    finite: bool = True,
+) -> np.ndarray:
+    """Convert ``x`` to an ndarray and check its dimensions and finiteness.
+
+    Parameters
+    ----------
+    x : array_like
+        Input data. Must be numeric (bool, int or float).
+    name : str
+        Parameter name used in error messages.
+    ndim : int, optional
+        Required number of dimensions.
+    dtype : dtype, optional
+        If given, the array is cast to this dtype (a copy only if needed).
+    finite : bool
+        If True (default), NaN and inf raise ``ValueError``.
+    """
+    if isinstance(x, str) or x is None:
+        raise TypeError(f"{name} must be a numeric array, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """Check that ``value`` is one of the strings in ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {list(choices)}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value

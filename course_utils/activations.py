@@ -1,0 +1,233 @@
+r"""Activation functions ``g`` and their derivatives ``g'``, numerically stable.
+
+Each activation is an :class:`Activation` object obtained with :func:`get`::
+
+    g = get("tanh")
+    a = g(z)              # elementwise g(z)
+    da_dz = g.derivative(z)
+
+Inputs may be scalars or arrays of any shape. Outputs are new ndarrays (0-d for a scalar)
+with the input's float dtype (float32 stays float32, float64 stays float64; integers, bools
+and other floats give float64). Every activation is finite, accurate and free of
+floating-point warnings for ``|z| <= 1e4`` (and far beyond); ``+-inf`` give the limits and
+NaN propagates.
+
+=============  ===========================================  ====================================
+name           g(z)                                         g'(z)
+=============  ===========================================  ====================================
+identity       z                                            1
+tanh           tanh(z)                                      1 - tanh(z)**2
+logistic       1 / (1 + exp(-z))  (alias ``sigmoid``)       g(z) * (1 - g(z))
+relu           max(z, 0)                                    1 if z > 0 else 0
+leaky_relu     z if z > 0 else slope * z                    1 if z > 0 else slope
+softsign       z / (1 + |z|)                                1 / (1 + |z|)**2
+selu           scale * (z if z > 0 else alpha (e^z - 1))    scale * (1 if z > 0 else alpha e^z)
+=============  ===========================================  ====================================
+
+At the kink ``z = 0`` of relu, leaky_relu and selu the derivative returned is the left one
+(0, ``slope`` and ``scale * alpha`` respectively). The SELU constants are those of
+Klambauer et al. (2017): ``alpha = 1.6732632423543772``, ``scale = 1.0507009873554805``.
+
+Stability: the logistic function and the derivatives of logistic and tanh are written with
+``e = exp(-|z|)`` (or ``exp(-2|z|)``), which never overflows; e.g.
+``logistic(z) = 1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``, and
+``tanh'(z) = 4 e / (1 + e)**2`` with ``e = exp(-2|z|)``. SELU applies ``expm1`` to
+``min(z, 0)`` only. The harmless underflow of ``exp(-|z|)`` to 0 for large ``|z|`` is
+silenced locally, so even ``np.errstate(all="raise")`` raises nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from course_utils._validation import check_array, check_float
+
+__all__ = ["SELU_ALPHA", "SELU_SCALE", "Activation", "get", "names"]
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+ArrayFn = Callable[[np.ndarray], np.ndarray]
+
+
+def _as_float_array(z: object) -> np.ndarray:
+    """``z`` as an ndarray of float32 (if it is float32) or float64; NaN/inf allowed."""
+    arr = check_array(z, "z", finite=False)
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    return arr
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation function ``g`` with its derivative ``g'``.
+
+    Parameters
+    ----------
+    name : str
+        Canonical name (``"logistic"`` also for the alias ``"sigmoid"``).
+    _forward, _derivative : callable
+        Private implementations, taking and returning float ndarrays. Use :func:`get`
+        rather than building an ``Activation`` by hand.
+    """
+
+    name: str
+    _forward: ArrayFn = field(repr=False)
+    _derivative: ArrayFn = field(repr=False)
+
+    def __call__(self, z: object) -> np.ndarray:
+        """Return ``g(z)`` elementwise, same shape and float dtype as ``z``."""
+        arr = _as_float_array(z)
+        return np.asarray(self._forward(arr), dtype=arr.dtype)
+
+    def derivative(self, z: object) -> np.ndarray:
+        """Return ``g'(z)`` elementwise, same shape and float dtype as ``z``."""
+        arr = _as_float_array(z)
+        return np.asarray(self._derivative(arr), dtype=arr.dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Implementations (z is a float32/float64 ndarray)
+# --------------------------------------------------------------------------------------
+
+
+def _identity(z: np.ndarray) -> np.ndarray:
+    return z.copy()
+
+
+def _identity_derivative(z: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def _tanh_derivative(z: np.ndarray) -> np.ndarray:
+    # 1 - tanh(z)^2 = sech(z)^2 = 4 e / (1 + e)^2 with e = exp(-2|z|) in (0, 1];
+    # |z| is capped at 400 (where the result already underflows to 0) so 2|z| cannot overflow
+    with np.errstate(under="ignore"):
+        e = np.exp(-2.0 * np.minimum(np.abs(z), 400.0))
+        return 4.0 * e / (1.0 + e) ** 2
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _logistic_derivative(z: np.ndarray) -> np.ndarray:
+    # s (1 - s) = e / (1 + e)^2 with e = exp(-|z|) (symmetric, no cancellation)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return e / (1.0 + e) ** 2
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_derivative(z: np.ndarray) -> np.ndarray:
+    return np.heaviside(z, 0.0)  # 1 for z > 0, 0 for z <= 0, NaN for NaN
+
+
+def _softsign(z: np.ndarray) -> np.ndarray:
+    big = np.finfo(z.dtype).max
+    zc = np.clip(z, -big, big)  # maps +-inf to +-max so that the ratio stays defined
+    return zc / (1.0 + np.abs(zc))
+
+
+def _softsign_derivative(z: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        return (1.0 / (1.0 + np.abs(z))) ** 2
+
+
+def _selu(z: np.ndarray) -> np.ndarray:
+    negative = SELU_ALPHA * np.expm1(np.minimum(z, 0.0))
+    return SELU_SCALE * np.where(z > 0, z, negative)
+
+
+def _selu_derivative(z: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        negative = SELU_ALPHA * np.exp(np.minimum(z, 0.0))
+    return SELU_SCALE * np.where(z > 0, 1.0, negative)
+
+
+def _make_leaky_relu(slope: float) -> tuple[ArrayFn, ArrayFn]:
+    def forward(z: np.ndarray) -> np.ndarray:
+        if slope == 0.0:
+            return np.maximum(z, 0.0)
+        return np.where(z > 0, z, slope * z)
+
+    def derivative(z: np.ndarray) -> np.ndarray:
+        return slope + (1.0 - slope) * np.heaviside(z, 0.0)
+
+    return forward, derivative
+
+
+_FIXED: dict[str, tuple[ArrayFn, ArrayFn]] = {
+    "identity": (_identity, _identity_derivative),
+    "tanh": (_tanh, _tanh_derivative),
+    "logistic": (_logistic, _logistic_derivative),
+    "relu": (_relu, _relu_derivative),
+    "softsign": (_softsign, _softsign_derivative),
+    "selu": (_selu, _selu_derivative),
+}
+_ALIASES = {"sigmoid": "logistic"}
+_PARAMS: dict[str, tuple[str, ...]] = {"leaky_relu": ("slope",)}
+
+
+def names() -> list[str]:
+    """Sorted list of the canonical activation names (``"sigmoid"`` is also accepted)."""
+    return sorted([*_FIXED, "leaky_relu"])
+
+
+def get(name: str, **params: object) -> Activation:
+    """Return the activation called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`, or ``"sigmoid"`` (alias of ``"logistic"``).
+    **params
+        Only ``leaky_relu`` takes a parameter: ``slope`` (finite, ``>= 0``, default 0.01).
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid names) or invalid ``slope``.
+    TypeError
+        Non-str name, or a parameter the activation does not take.
+
+    Examples
+    --------
+    >>> float(get("logistic")(0.0))
+    0.5
+    >>> float(get("leaky_relu", slope=0.1)(-2.0))
+    -0.2
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, one of {names()}, got {type(name).__name__}")
+    canonical = _ALIASES.get(name, name)
+    if canonical not in _FIXED and canonical not in _PARAMS:
+        raise ValueError(
+            f"unknown activation name {name!r}; valid names are {names()} "
+            f"(aliases: {sorted(_ALIASES)})"
+        )
+    allowed = _PARAMS.get(canonical, ())
+    unexpected = sorted(set(params) - set(allowed))
+    if unexpected:
+        takes = f"only takes {list(allowed)}" if allowed else "takes no parameters"
+        raise TypeError(
+            f"unexpected parameter(s) {unexpected} for activation {name!r}, which {takes}"
+        )
+    if canonical == "leaky_relu":
+        slope = check_float(params.get("slope", 0.01), "slope", minimum=0.0)
+        forward, derivative = _make_leaky_relu(slope)
+        return Activation(canonical, forward, derivative)
+    forward, derivative = _FIXED[canonical]
+    return Activation(canonical, forward, derivative)

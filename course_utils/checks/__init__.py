@@ -1,0 +1,128 @@
+"""Auto-checks for the notebooks' exercises.
+
+Each notebook has its own module (``checks.nb00``, ``checks.nb02`` ...) whose functions take
+the learner's answer and return a :class:`Feedback`. Feedback says *what* is wrong (wrong
+shape, off by a factor, wrong sign, not deterministic ...), not just ``False``; it displays
+as one line in the notebook and is truthy only when the answer passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Feedback", "compare_arrays", "compare_scalar"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of one exercise check.
+
+    Attributes
+    ----------
+    passed : bool
+        Whether the answer is accepted.
+    message : str
+        One-line explanation: what was right, or what to look at.
+    """
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return ("PASSED: " if self.passed else "NOT YET: ") + self.message
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def compare_scalar(
+    answer: object, expected: float, name: str, *, rtol: float = 1e-6, atol: float = 0.0
+) -> Feedback:
+    """Compare a scalar answer with the expected value and explain any mismatch.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's value. ``None`` or ``...`` means "not attempted yet".
+    expected : float
+        The reference value.
+    name : str
+        What the value is, used in the message (e.g. ``"Var(W)"``).
+    rtol, atol : float
+        Tolerances as in :func:`numpy.isclose`.
+    """
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name} is not filled in yet.")
+    try:
+        value = float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"{name} should be a number, got {type(answer).__name__}.")
+    if not np.isfinite(value):
+        return Feedback(False, f"{name} is {value}; expected a finite number.")
+    if np.isclose(value, expected, rtol=rtol, atol=atol):
+        return Feedback(True, f"{name} = {value:.6g} is correct.")
+    hint = _ratio_hint(value, expected)
+    return Feedback(False, f"{name} = {value:.6g}, expected {expected:.6g}.{hint}")
+
+
+def compare_arrays(
+    answer: object,
+    expected: np.ndarray,
+    name: str,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-12,
+) -> Feedback:
+    """Compare an array answer with the expected array (shape first, then values)."""
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name} is not filled in yet.")
+    try:
+        arr = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{name} should be a numeric array, got {type(answer).__name__}.")
+    expected = np.asarray(expected, dtype=float)
+    if arr.shape != expected.shape:
+        return Feedback(False, f"{name} has shape {arr.shape}, expected {expected.shape}.")
+    if not np.all(np.isfinite(arr)):
+        return Feedback(False, f"{name} contains NaN or inf.")
+    if np.allclose(arr, expected, rtol=rtol, atol=atol):
+        return Feedback(True, f"{name} matches (shape {arr.shape}).")
+    bad = int(np.sum(~np.isclose(arr, expected, rtol=rtol, atol=atol)))
+    scale = float(np.linalg.norm(arr) / max(np.linalg.norm(expected), 1e-300))
+    hint = _ratio_hint(scale, 1.0) if np.isfinite(scale) else ""
+    return Feedback(
+        False, f"{name}: {bad} of {arr.size} entries differ from the expected values.{hint}"
+    )
+
+
+def _ratio_hint(value: float, expected: float) -> str:
+    """Recognise common slips: a sign error or a factor of 2, 3, 4, sqrt(2) ..."""
+    if expected == 0 or value == 0:
+        return ""
+    ratio = value / expected
+    if np.isclose(ratio, -1.0, rtol=1e-6):
+        return " Check the sign."
+    factors: dict[str, float] = {
+        "2": 2.0,
+        "3": 3.0,
+        "4": 4.0,
+        "16": 16.0,
+        "sqrt(2)": float(np.sqrt(2.0)),
+        "sqrt(3)": float(np.sqrt(3.0)),
+    }
+    for label, f in factors.items():
+        if np.isclose(ratio, f, rtol=1e-3):
+            return f" Your value is {label} times too large."
+        if np.isclose(ratio, 1.0 / f, rtol=1e-3):
+            return f" Your value is {label} times too small."
+    if expected > 0 and value > 0 and not np.isclose(expected, 1.0):
+        if np.isclose(value, expected**2, rtol=1e-3):
+            return " That is the square of the expected value: a variance instead of a std?"
+        if np.isclose(value**2, expected, rtol=1e-3):
+            return " That is the square root of the expected value: a std instead of a variance?"
+    return ""

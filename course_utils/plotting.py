@@ -1,0 +1,130 @@
+"""Figure helpers shared by the notebooks: theory lines against measured points, per-layer
+histograms. Imports matplotlib (the numpy core does not)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from course_utils._validation import check_array, check_int
+
+__all__ = ["layer_histograms", "theory_vs_measured"]
+
+
+def theory_vs_measured(
+    ax: Axes,
+    x: Sequence[float] | np.ndarray,
+    theory: Sequence[float] | np.ndarray,
+    measured: Sequence[float] | np.ndarray,
+    *,
+    label: str,
+    color: str | None = None,
+    marker: str = "o",
+) -> None:
+    """Draw a theory curve as a line and the matching measurements as points, one colour.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw.
+    x : array_like, shape (k,)
+        Abscissa shared by theory and measurement (e.g. layer index).
+    theory, measured : array_like, shape (k,)
+        Predicted and measured values. Non-positive measured values are skipped on a log
+        axis by matplotlib; NaN marks a missing measurement.
+    label : str
+        Legend label; the theory line gets "(theory)", the points "(measured)".
+    color : str, optional
+        Colour for both; default the next colour of the axes' cycle.
+    marker : str
+        Marker of the measured points.
+    """
+    x = check_array(x, "x", ndim=1, dtype=float)
+    theory = check_array(theory, "theory", ndim=1, dtype=float, finite=False)
+    measured = check_array(measured, "measured", ndim=1, dtype=float, finite=False)
+    if theory.shape != x.shape or measured.shape != x.shape:
+        raise ValueError(
+            f"x, theory and measured must have the same length, got {x.shape[0]}, "
+            f"{theory.shape[0]} and {measured.shape[0]}"
+        )
+    (line,) = ax.plot(x, theory, "-", color=color, label=f"{label} (theory)")
+    ax.plot(
+        x,
+        measured,
+        marker,
+        color=line.get_color(),
+        markerfacecolor="none",
+        label=f"{label} (measured)",
+    )
+
+
+def layer_histograms(
+    values: Sequence[np.ndarray],
+    *,
+    bins: int = 50,
+    value_range: tuple[float, float] | None = None,
+    titles: Sequence[str] | None = None,
+    xlabel: str = "value",
+    axes: Sequence[Axes] | None = None,
+    color: str | None = None,
+    label: str | None = None,
+) -> Figure:
+    """Small multiples: one density histogram per layer, on a shared value range.
+
+    Parameters
+    ----------
+    values : sequence of arrays
+        One array per layer (any shape; flattened).
+    bins : int
+        Number of bins (>= 1).
+    value_range : (float, float), optional
+        Shared histogram range; default the overall finite min and max.
+    titles : sequence of str, optional
+        One title per panel; default ``"layer 1"``, ``"layer 2"`` ...
+    xlabel : str
+        Label of every panel's x axis.
+    axes : sequence of Axes, optional
+        Draw into these (one per layer) instead of a new figure, e.g. to overlay two
+        initializers with different colours and labels.
+    color, label : str, optional
+        Passed to ``Axes.hist``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if len(values) == 0:
+        raise ValueError("values must contain at least one array")
+    bins = check_int(bins, "bins", minimum=1)
+    arrays = [check_array(v, f"values[{i}]", finite=False).ravel() for i, v in enumerate(values)]
+    if titles is not None and len(titles) != len(arrays):
+        raise ValueError(f"titles must have {len(arrays)} entries, got {len(titles)}")
+    if value_range is None:
+        finite = np.concatenate([a[np.isfinite(a)] for a in arrays])
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+        value_range = (lo, hi if hi > lo else lo + 1.0)
+    if axes is None:
+        fig, axs = plt.subplots(
+            1, len(arrays), figsize=(2.6 * len(arrays), 2.4), sharex=True, squeeze=False
+        )
+        axes = list(axs[0])
+    elif len(axes) != len(arrays):
+        raise ValueError(f"axes must have {len(arrays)} entries, got {len(axes)}")
+    for i, (ax, a) in enumerate(zip(axes, arrays, strict=True)):
+        ax.hist(
+            a[np.isfinite(a)],
+            bins=bins,
+            range=value_range,
+            density=True,
+            color=color,
+            alpha=0.6,
+            label=label,
+        )
+        ax.set_title(titles[i] if titles is not None else f"layer {i + 1}")
+        ax.set_xlabel(xlabel)
+    axes[0].set_ylabel("density")
+    return axes[0].figure

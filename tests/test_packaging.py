@@ -1,0 +1,65 @@
+"""Packaging facts: conda and pip agree, the core imports light, the data ships."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_name(r): r.replace(" ", "") for r in pyproject["project"]["dependencies"]}
+    conda = {}
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        m = re.match(r"^\s{2}- ([A-Za-z][\w.-]*)(.*)$", line)
+        if m and m.group(1) not in {"pip", "python"}:
+            conda[m.group(1).lower()] = (m.group(1) + m.group(2)).replace(" ", "")
+    assert conda == runtime
+
+
+def test_test_tools_are_not_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_name(r) for r in pyproject["project"]["dependencies"]}
+    test = {_name(r) for r in pyproject["project"]["optional-dependencies"]["test"]}
+    assert {"pytest", "nbval", "hypothesis", "scipy", "ruff"} <= test
+    assert not runtime & test
+
+
+def test_import_is_light():
+    """`import course_utils` and the numpy core pull in neither matplotlib, scipy nor widgets."""
+    code = (
+        "import sys, course_utils\n"
+        "from course_utils import initializers, activations, losses, mlp, training, theory\n"
+        "from course_utils import datasets\n"
+        "heavy = {'matplotlib', 'scipy', 'ipywidgets', 'IPython', 'pandas', 'torch'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_bundled_data_is_package_data():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["course_utils"]
+    assert "data/*.npz" in patterns
+    assert (ROOT / "course_utils" / "data" / "mnist_5k.npz").is_file()
+
+
+def test_every_notebook_is_numbered_and_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks, "no notebooks found"
+    for nb in notebooks:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", nb.name), nb.name
+        assert nb.name in readme, f"{nb.name} missing from the README's notebook map"
