@@ -10,12 +10,15 @@ PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test lint unit nbval notebooks bench clean help
+.PHONY: lab test lint unit nbval notebooks bench slides app clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (http://127.0.0.1:$(PORT), token auth)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute every notebook in place and strip noise"
+	@echo "make slides     build reveal.js decks in build/slides (works offline once built)"
+	@echo "make app        serve the two interactive apps with Voila on http://127.0.0.1:8866"
+	@echo "make bench      measure speed and memory, update the README's table"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed"'
@@ -51,3 +54,11 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+slides: $(STAMP)
+	$(BIN)/python scripts/build_slides.py
+	@echo "open build/slides/<notebook>.slides.html in a browser; press S for speaker notes"
+
+app: $(STAMP)
+	$(BIN)/voila apps/initialization_apps.ipynb --Voila.ip=127.0.0.1 --port=8866 \
+		--no-browser --strip_sources=True

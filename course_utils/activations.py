@@ -99,7 +99,7 @@ def _identity(z: np.ndarray) -> np.ndarray:
 
 
 def _identity_derivative(z: np.ndarray) -> np.ndarray:
-    return np.ones_like(z)
+    return np.where(np.isnan(z), z, 1.0)  # 1 everywhere, NaN stays NaN
 
 
 def _tanh(z: np.ndarray) -> np.ndarray:

@@ -341,9 +341,7 @@ def _log_acceptances(a: float, b: float, mass: float) -> dict[str, float]:
     return rates
 
 
-def _propose(
-    method: str, k: int, a: float, b: float, rng: np.random.Generator
-) -> np.ndarray:
+def _propose(method: str, k: int, a: float, b: float, rng: np.random.Generator) -> np.ndarray:
     """Draw ``k`` proposals and return the accepted ones (all inside ``[a, b]``)."""
     if method == "normal":
         x = rng.standard_normal(k)
@@ -553,9 +551,7 @@ def lecun_uniform(
     return _uniform_array(dims, math.sqrt(3.0 / fan_in), rng, dtype)
 
 
-def lecun_normal(
-    shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64
-) -> np.ndarray:
+def lecun_normal(shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64) -> np.ndarray:
     """LeCun normal: ``N(0, 1/fan_in)``; variance ``1 / fan_in`` (the SELU initialization).
 
     Parameters

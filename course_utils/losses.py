@@ -22,7 +22,9 @@ The losses are stable for logits up to ``|z| = 1e4`` and beyond (log-sum-exp and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -141,18 +143,35 @@ def _take(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
 # training run (the trainer silences floating-point warnings around them).
 
 
+# Tiny values (exp(-|z|) for large |z|, their squares and ratios) underflow harmlessly to 0;
+# that is silenced locally, so even np.errstate(all="raise") raises nothing for finite z.
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _quiet_underflow(fn: _F) -> _F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        with np.errstate(under="ignore"):
+            return fn(*args)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_quiet_underflow
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=0, keepdims=True))
     e /= e.sum(axis=0, keepdims=True)
     return e
 
 
+@_quiet_underflow
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     p = 1.0 / (1.0 + e)  # sigmoid(|z|)
     return np.where(z >= 0, p, e * p)  # sigmoid(-|z|) = e / (1 + e)
 
 
+@_quiet_underflow
 def _softmax_ce(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     m = z.shape[1]
     s = z - z.max(axis=0, keepdims=True)  # <= 0, max entry 0 per column
@@ -171,17 +190,19 @@ def _softmax_ce(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     return loss, p
 
 
+@_quiet_underflow
 def _binary_ce(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     m = z.shape[1]
     e = np.exp(-np.abs(z))
     loss = float(np.mean(np.maximum(z, 0) - z * y + np.log1p(e)))
     p = 1.0 / (1.0 + e)
-    dz = np.where(z >= 0, p, e * p)
+    dz = np.where(z >= 0, p, e * p)  # sigmoid(z)
     dz -= y
     dz /= m
     return loss, dz
 
 
+@_quiet_underflow
 def _mse(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     m = z.shape[1]
     dz = z - y

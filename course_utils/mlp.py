@@ -6,16 +6,17 @@ shape ``(n_l, 1)``, then ``a[l] = g(z[l])`` for hidden layers and the output
 nonlinearity (softmax, sigmoid or identity) for the last layer. In the Python lists
 the layers are indexed from 0: ``weights[0]`` is ``W1``.
 
+>>> import numpy as np
 >>> net = MLP([2, 16, 3], hidden="tanh", output="softmax", rng=0)
->>> cache = net.forward(x)                  # x: shape (2, m)
->>> grads = net.backward(cache, y)          # y: int labels, shape (m,)
+>>> x = np.random.default_rng(1).standard_normal((2, 5))   # 5 examples in columns
+>>> cache = net.forward(x)
+>>> grads = net.backward(cache, [0, 1, 2, 0, 1])            # int labels, shape (m,)
 >>> grads.dW[0].shape
 (16, 2)
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -88,17 +89,14 @@ class Gradients:
 
 
 def _check_sizes(sizes: object) -> list[int]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        if not isinstance(sizes, np.ndarray):
-            raise TypeError(
-                f"sizes must be a list of positive ints such as [784, 300, 10], "
-                f"got {type(sizes).__name__}"
-            )
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"sizes must be a list of positive ints such as [784, 300, 10], "
+            f"got {type(sizes).__name__}"
+        )
     sizes = list(sizes)  # type: ignore[arg-type]
     if len(sizes) < 2:
-        raise ValueError(
-            f"sizes must list at least 2 layer widths (input and output), got {sizes}"
-        )
+        raise ValueError(f"sizes must list at least 2 layer widths (input and output), got {sizes}")
     return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
 
 
@@ -107,10 +105,10 @@ def _check_hidden(hidden: object, n_hidden: int) -> list[_activations.Activation
         if isinstance(h, _activations.Activation):
             return h
         if isinstance(h, str):
-            valid = _activations.names()
-            if h not in valid and h != "sigmoid":
-                raise ValueError(f"{name} must be one of {valid}, got {h!r}")
-            return _activations.get(h)
+            try:
+                return _activations.get(h)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from exc
         raise TypeError(
             f"{name} must be an activation name or an Activation, got {type(h).__name__}"
         )
@@ -195,7 +193,9 @@ class MLP:
         if isinstance(init, str):
             valid = _initializers.names()
             if init not in valid:
-                raise ValueError(f"init must be one of {valid} or a list of callables, got {init!r}")
+                raise ValueError(
+                    f"init must be one of {valid} or a list of callables, got {init!r}"
+                )
             fn = _initializers.get(init)
             kwargs = dict(init_kwargs or {})
             weights = []
@@ -227,10 +227,12 @@ class MLP:
                     f"init must be an initializer name, a callable or a list of callables, "
                     f"got {type(init).__name__}"
                 )
-            weights = [f(shape, rng) for f, shape in zip(fns, shapes)]
+            weights = [f(shape, rng) for f, shape in zip(fns, shapes, strict=True)]
         self.init = init
-        self.weights = [self._check_param(w, s, f"init weight {i}") for i, (w, s) in
-                        enumerate(zip(weights, shapes))]
+        self.weights = [
+            self._check_param(w, s, f"the weights made by init for layer {i + 1}")
+            for i, (w, s) in enumerate(zip(weights, shapes, strict=True))
+        ]
         self.biases = [np.zeros((n, 1), dtype=self.dtype) for n in self.sizes[1:]]
 
     # ------------------------------------------------------------------ construction
@@ -276,6 +278,8 @@ class MLP:
         A 10-layer deep linear network with ``W = 1.5 I``:
 
         >>> net = MLP.from_weights([1.5 * np.eye(4)] * 10, hidden="identity", output="linear")
+        >>> float(net.forward(np.ones((4, 1))).output[0, 0]) == 1.5**10
+        True
         """
         if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
             raise TypeError("weights must be a non-empty list of 2-D arrays")
@@ -291,8 +295,10 @@ class MLP:
         net._configure(sizes, hidden, output, dtype)
         net.init = None
         shapes = net.shapes
-        net.weights = [net._check_param(w, s, f"weights[{i}]") for i, (w, s) in
-                       enumerate(zip(ws, shapes))]
+        net.weights = [
+            net._check_param(w, s, f"weights[{i}]")
+            for i, (w, s) in enumerate(zip(ws, shapes, strict=True))
+        ]
         if biases is None:
             net.biases = [np.zeros((n, 1), dtype=net.dtype) for n in net.sizes[1:]]
         else:
@@ -301,7 +307,7 @@ class MLP:
             if len(biases) != len(ws):
                 raise ValueError(f"biases must have {len(ws)} entries, got {len(biases)}")
             net.biases = []
-            for i, (b, n) in enumerate(zip(biases, net.sizes[1:])):
+            for i, (b, n) in enumerate(zip(biases, net.sizes[1:], strict=True)):
                 arr = check_array(b, f"biases[{i}]")
                 if arr.shape == (n,):
                     arr = arr.reshape(n, 1)
@@ -313,7 +319,7 @@ class MLP:
     @property
     def shapes(self) -> list[tuple[int, int]]:
         """Weight shapes ``(n_out, n_in)`` per layer."""
-        return [(n_out, n_in) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        return [(n_out, n_in) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
 
     @property
     def param_names(self) -> list[str]:
@@ -323,7 +329,7 @@ class MLP:
     @property
     def n_params(self) -> int:
         """Total number of trainable scalars."""
-        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
 
     def __repr__(self) -> str:
         hidden = [a.name for a in self.activations]
@@ -355,7 +361,7 @@ class MLP:
         a = x
         last = self.n_layers - 1
         dtype = self.dtype
-        for l, (w, b) in enumerate(zip(self.weights, self.biases)):  # noqa: E741
+        for l, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):  # noqa: E741
             z = w @ a
             z += b
             zs.append(z)
@@ -462,7 +468,7 @@ class MLP:
 
     def get_params(self) -> list[np.ndarray]:
         """Copies of the parameters in the order ``[W1, b1, W2, b2, ...]``."""
-        return [p.copy() for pair in zip(self.weights, self.biases) for p in pair]
+        return [p.copy() for pair in zip(self.weights, self.biases, strict=True) for p in pair]
 
     def set_params(self, params: Sequence[object]) -> None:
         """Replace the parameters (copied) from a list ordered as :meth:`get_params`."""
@@ -535,28 +541,24 @@ def gradient_check(
 
     tiny = np.finfo(np.float64).tiny
     result: dict[str, float] = {}
-    params = [p for pair in zip(model.weights, model.biases) for p in pair]
-    analytic = [g for pair in zip(grads.dW, grads.db) for g in pair]
-    for name, p, g in zip(model.param_names, params, analytic):
-        flat = p.reshape(-1)  # a view: parameters are contiguous
-        if max_entries is None or max_entries >= flat.size:
-            idx = np.arange(flat.size)
+    params = [p for pair in zip(model.weights, model.biases, strict=True) for p in pair]
+    analytic = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
+    for name, p, g in zip(model.param_names, params, analytic, strict=True):
+        if max_entries is None or max_entries >= p.size:
+            idx = np.arange(p.size)
         else:
-            idx = np.sort(gen.choice(flat.size, size=max_entries, replace=False))
+            idx = np.sort(gen.choice(p.size, size=max_entries, replace=False))
         num = np.empty(idx.size)
         for j, i in enumerate(idx):
-            orig = flat[i]
-            flat[i] = orig + eps
+            pos = np.unravel_index(i, p.shape)
+            orig = p[pos]
+            p[pos] = orig + eps
             plus = loss()
-            flat[i] = orig - eps
+            p[pos] = orig - eps
             minus = loss()
-            flat[i] = orig
+            p[pos] = orig
             num[j] = (plus - minus) / (2.0 * eps)
         ana = g.reshape(-1)[idx].astype(np.float64)
         denom = max(float(np.max(np.abs(ana)) + np.max(np.abs(num))), tiny)
         result[name] = float(np.max(np.abs(ana - num)) / denom)
     return result
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

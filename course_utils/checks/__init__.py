@@ -58,10 +58,12 @@ def compare_scalar(
     """
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
+    if isinstance(answer, str | bool) or np.ndim(answer) != 0:
+        return Feedback(False, f"{name} should be a single number, got {type(answer).__name__}.")
     try:
         value = float(answer)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return Feedback(False, f"{name} should be a number, got {type(answer).__name__}.")
+        return Feedback(False, f"{name} should be a single number, got {type(answer).__name__}.")
     if not np.isfinite(value):
         return Feedback(False, f"{name} is {value}; expected a finite number.")
     if np.isclose(value, expected, rtol=rtol, atol=atol):

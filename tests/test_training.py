@@ -1,0 +1,273 @@
+"""Tests of course_utils.training: learning, statistics, divergence, momentum, validation."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from course_utils.mlp import MLP
+from course_utils.training import STAT_KEYS, DivergenceWarning, History, Trainer, train
+
+
+def _blobs(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian blobs centred at (-2, -2) and (2, 2), unit variance: separable."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], n // 2)
+    x = rng.standard_normal((2, n)) + np.where(y == 1, 2.0, -2.0)
+    return x, y
+
+
+def _diverging_setup() -> tuple[MLP, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(5)
+    net = MLP(
+        [2, 16, 16, 1],
+        hidden="relu",
+        output="linear",
+        init="normal",
+        init_kwargs={"std": 100.0},
+        rng=rng,
+    )
+    x = rng.standard_normal((2, 32))
+    return net, x, rng.standard_normal(32)
+
+
+# --------------------------------------------------------------------------- learning
+
+
+@pytest.mark.parametrize(
+    ("output", "batch_size", "momentum"),
+    [("softmax", None, 0.0), ("softmax", 32, 0.0), ("sigmoid", None, 0.9), ("softmax", 16, 0.9)],
+)
+def test_learns_separable_blobs(output, batch_size, momentum):
+    x, y = _blobs()
+    k = 2 if output == "softmax" else 1
+    net = MLP([2, 8, k], hidden="tanh", output=output, rng=1)
+    initial = net.loss(x, y)
+    hist = train(net, x, y, steps=150, lr=0.2, batch_size=batch_size, momentum=momentum, rng=2)
+    assert isinstance(hist, History)
+    assert len(hist) == 150 and hist.diverged_at is None
+    np.testing.assert_array_equal(hist.steps, np.arange(150))
+    if batch_size is None:
+        assert hist.loss[0] == pytest.approx(initial)
+    assert net.loss(x, y) < 0.5 * initial
+    assert net.accuracy(x, y) > 0.95
+
+
+def test_full_batch_sgd_matches_manual_updates_with_momentum():
+    x, y = _blobs(40)
+    net = MLP([2, 5, 2], hidden="tanh", rng=3)
+    ref = net.copy()
+    lr, mu = 0.3, 0.8
+    Trainer(net, x, y, lr=lr, momentum=mu, rng=0).step(3)
+    vel = [np.zeros_like(w) for w in ref.get_params()]
+    for _ in range(3):
+        g = ref.backward(ref.forward(x), y)
+        grads = [p for pair in zip(g.dW, g.db, strict=True) for p in pair]
+        vel = [mu * v - lr * gi for v, gi in zip(vel, grads, strict=True)]
+        ref.set_params([p + v for p, v in zip(ref.get_params(), vel, strict=True)])
+    for p, q in zip(net.get_params(), ref.get_params(), strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_minibatches_are_seeded_and_resumable():
+    x, y = _blobs(100)
+
+    def run(seed, chunks):
+        net = MLP([2, 6, 2], rng=0)
+        trainer = Trainer(net, x, y, lr=0.1, batch_size=30, momentum=0.5, rng=seed)
+        for n in chunks:
+            trainer.step(n)
+        return trainer.history, net
+
+    h1, n1 = run(4, [10])
+    h2, n2 = run(4, [3, 0, 7])
+    h3, _ = run(5, [10])
+    np.testing.assert_array_equal(h1.loss, h2.loss)
+    for k in STAT_KEYS:
+        np.testing.assert_array_equal(h1.layer_stats[k], h2.layer_stats[k])
+    for p, q in zip(n1.get_params(), n2.get_params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+    assert not np.array_equal(h1.loss, h3.loss)
+
+
+def test_each_epoch_visits_every_example_once():
+    # With lr tiny the weights barely move, so the minibatch losses of one epoch
+    # (sizes 30, 30, 30, 10) average to the full-batch loss.
+    x, y = _blobs(100)
+    net = MLP([2, 6, 2], rng=0)
+    full = net.loss(x, y)
+    hist = Trainer(net, x, y, lr=1e-12, batch_size=30, rng=1).step(4)
+    weights = np.array([30, 30, 30, 10])
+    assert np.sum(hist.loss * weights) / 100 == pytest.approx(full, rel=1e-9)
+
+
+def test_float32_training_keeps_dtype():
+    x, y = _blobs()
+    net = MLP([2, 8, 2], dtype=np.float32, rng=1)
+    hist = train(net, x, y, steps=50, lr=0.5, rng=0)
+    assert all(p.dtype == np.float32 for p in net.get_params())
+    assert hist.loss[-1] < hist.loss[0]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_history_layout_and_record_every():
+    x, y = _blobs(60)
+    net = MLP([2, 7, 5, 2], hidden=["relu", "tanh"], rng=0)
+    hist = train(net, x, y, steps=12, lr=0.1, record_every=5, rng=0)
+    np.testing.assert_array_equal(hist.stat_steps, [0, 5, 10])
+    assert set(hist.layer_stats) == set(STAT_KEYS)
+    for k, v in hist.layer_stats.items():
+        assert v.shape == (3, 3), k
+        assert np.all(np.isfinite(v)), k
+    sat = hist.layer_stats["saturated"]
+    assert np.all((sat >= 0) & (sat <= 1))
+    assert hist.loss.shape == (12,)
+
+    off = train(MLP([2, 7, 2], rng=0), x, y, steps=4, record_stats=False)
+    assert off.stat_steps.shape == (0,)
+    assert all(v.shape == (0, 2) for v in off.layer_stats.values())
+
+
+def test_statistics_match_a_manual_computation():
+    x, y = _blobs(50)
+    net = MLP([2, 9, 6, 2], hidden=["relu", "tanh"], rng=3)
+    net.biases = [0.3 * np.ones_like(b) for b in net.biases]
+    ref = net.copy()
+    lr = 0.05
+    stats = train(net, x, y, steps=1, lr=lr, rng=0).layer_stats
+    cache = ref.forward(x)
+    grads = ref.backward(cache, y)
+    for layer in range(3):
+        z, a = cache.z[layer], cache.a[layer + 1]
+        assert stats["z_mean"][0, layer] == pytest.approx(z.mean())
+        assert stats["z_std"][0, layer] == pytest.approx(z.std())
+        assert stats["a_mean"][0, layer] == pytest.approx(a.mean())
+        assert stats["a_std"][0, layer] == pytest.approx(a.std())
+        assert stats["dz_std"][0, layer] == pytest.approx(grads.dz[layer].std())
+        assert stats["dW_mean"][0, layer] == pytest.approx(grads.dW[layer].mean())
+        assert stats["dW_std"][0, layer] == pytest.approx(grads.dW[layer].std())
+        ratio = lr * grads.dW[layer].std() / ref.weights[layer].std()
+        assert stats["update_ratio"][0, layer] == pytest.approx(ratio)
+    # relu: saturated = fraction of inactive units (z <= 0)
+    assert stats["saturated"][0, 0] == pytest.approx(np.mean(cache.z[0] <= 0))
+    # tanh: |tanh'(z)| < 0.05 * tanh'(0)  <=>  |z| > arccosh(sqrt(20)) ~ 2.18
+    edge = np.arccosh(np.sqrt(20.0))
+    assert stats["saturated"][0, 1] == pytest.approx(np.mean(np.abs(cache.z[1]) > edge))
+    # softmax output: p (1 - p) < 0.05 / 4
+    p = cache.output
+    assert stats["saturated"][0, 2] == pytest.approx(np.mean(p * (1 - p) < 0.0125))
+
+
+def test_saturation_grows_with_init_scale():
+    x, y = _blobs(100)
+    sat = {}
+    for std in (0.01, 10.0):
+        net = MLP([2, 50, 50, 2], hidden="tanh", init="normal", init_kwargs={"std": std}, rng=0)
+        hist = train(net, x, y, steps=1, lr=1e-3, rng=0)
+        sat[std] = hist.layer_stats["saturated"][0, :2]
+    assert np.all(sat[0.01] == 0.0)
+    assert np.all(sat[10.0] > 0.8)
+
+
+def test_update_ratio_nan_for_constant_weights():
+    x, y = _blobs(20)
+    net = MLP([2, 3, 2], init="zeros")
+    hist = train(net, x, y, steps=1, lr=0.1)
+    assert np.all(np.isnan(hist.layer_stats["update_ratio"][0]))
+
+
+# --------------------------------------------------------------------------- divergence
+
+
+def test_divergence_detected_once_and_params_kept_finite():
+    net, x, y = _diverging_setup()
+    trainer = Trainer(net, x, y, lr=10.0, rng=0)
+    with pytest.warns(DivergenceWarning, match="training diverged at step") as record:
+        hist = trainer.step(50)
+    assert len(record) == 1
+    assert all(issubclass(w.category, DivergenceWarning) for w in record)
+    assert issubclass(DivergenceWarning, UserWarning)
+    k = trainer.diverged_at
+    assert k is not None and 0 < k < 50
+    assert hist.diverged_at == k
+    assert f"step {k}:" in str(record[0].message)
+    assert len(hist.loss) == k and np.all(np.isfinite(hist.loss))
+    assert all(np.all(np.isfinite(p)) for p in net.get_params())
+    for v in hist.layer_stats.values():
+        assert v.shape[0] == k
+    # further steps are silent no-ops
+    before = net.get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert trainer.step(5) is hist
+    assert len(hist.loss) == k and trainer.step_count == k
+    for p, q in zip(before, net.get_params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_train_warns_once_on_divergence_with_momentum():
+    net, x, y = _diverging_setup()
+    with pytest.warns(DivergenceWarning) as record:
+        hist = train(net, x, y, steps=100, lr=10.0, momentum=0.9, batch_size=8, rng=0)
+    assert len(record) == 1
+    assert record[0].filename == __file__  # points at the caller
+    assert hist.diverged_at is not None
+    assert all(np.all(np.isfinite(p)) for p in net.get_params())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"lr": 0.0}, ValueError, "lr"),
+        ({"lr": -1.0}, ValueError, "lr"),
+        ({"lr": "big"}, TypeError, "lr"),
+        ({"momentum": 1.0}, ValueError, "momentum"),
+        ({"momentum": -0.1}, ValueError, "momentum"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"batch_size": 21}, ValueError, "batch_size"),
+        ({"batch_size": 2.5}, TypeError, "batch_size"),
+        ({"record_every": 0}, ValueError, "record_every"),
+        ({"record_stats": "yes"}, TypeError, "record_stats"),
+        ({"saturation_threshold": 0.0}, ValueError, "saturation_threshold"),
+        ({"saturation_threshold": 1.5}, ValueError, "saturation_threshold"),
+        ({"rng": "seed"}, TypeError, "rng"),
+    ],
+)
+def test_trainer_validation(kwargs, exc, match):
+    x, y = _blobs(20)
+    with pytest.raises(exc, match=match):
+        Trainer(MLP([2, 3, 2], rng=0), x, y, **kwargs)
+
+
+def test_trainer_data_validation():
+    x, y = _blobs(20)
+    net = MLP([2, 3, 2], rng=0)
+    with pytest.raises(TypeError, match="model"):
+        Trainer("net", x, y)
+    with pytest.raises(ValueError, match="x"):
+        Trainer(net, x.T, y)
+    with pytest.raises(ValueError, match="y"):
+        Trainer(net, x, y + 1)
+    with pytest.raises(ValueError, match="y"):
+        Trainer(net, x, y[:-1])
+    with pytest.raises(ValueError, match="steps"):
+        train(net, x, y, steps=-1)
+    with pytest.raises(ValueError, match="n"):
+        Trainer(net, x, y).step(-1)
+
+
+def test_parameters_are_updated_in_place():
+    x, y = _blobs(20)
+    net = MLP([2, 3, 2], rng=0)
+    w0, b0 = net.weights[0], net.biases[0]
+    before = w0.copy()
+    Trainer(net, x, y, lr=0.5).step(2)
+    assert net.weights[0] is w0 and net.biases[0] is b0
+    assert not np.array_equal(w0, before)
