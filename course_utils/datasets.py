@@ -400,7 +400,8 @@ def _load_mnist_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
     if not p.is_file():
         raise FileNotFoundError(f"MNIST data file {p} is missing. {_REBUILD_HINT}")
     try:
-        with np.load(p, allow_pickle=False) as data:
+        # open the file ourselves so that it is closed even if it is not a valid zip
+        with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             if set(data.files) != {"images", "labels"}:
                 raise ValueError(f"unexpected arrays {sorted(data.files)}")
             images = data["images"]

@@ -19,7 +19,8 @@ def test_environment_yml_lists_the_runtime_dependencies():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     runtime = {_name(r): r.replace(" ", "") for r in pyproject["project"]["dependencies"]}
     conda = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
         m = re.match(r"^\s{2}- ([A-Za-z][\w.-]*)(.*)$", line)
         if m and m.group(1) not in {"pip", "python"}:
             conda[m.group(1).lower()] = (m.group(1) + m.group(2)).replace(" ", "")
