@@ -44,7 +44,7 @@ nbval: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests notebooks $(NBVAL) -n 2 --dist loadscope -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks apps $(NBVAL) -n 2 --dist loadscope -q -p no:cacheprovider
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb

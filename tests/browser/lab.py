@@ -3,6 +3,8 @@ exposed by ``--LabApp.expose_app_in_browser``)."""
 
 from __future__ import annotations
 
+import re
+
 ERROR_MIME = "application/vnd.jupyter.stderr"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -60,4 +62,47 @@ def widget_views(page) -> tuple[int, int]:  # noqa: ANN001
         "   .filter(o => o.querySelector('.jupyter-widgets')"
         "     && !o.innerText.includes('Error displaying widget')).length;"
         " return [total, rendered]; }"
+    )
+
+
+def image_digest(page, image) -> str:  # noqa: ANN001
+    """SHA-256 of the bytes an ``<img>`` (an ipywidgets Image) currently shows."""
+    return page.evaluate(
+        "async img => { const r = await fetch(img.src); const b = await r.arrayBuffer();"
+        " const h = await crypto.subtle.digest('SHA-256', b);"
+        " return [...new Uint8Array(h)].map(x => x.toString(16).padStart(2, '0')).join(''); }",
+        image.element_handle(),
+    )
+
+
+def button(page, label: str):  # noqa: ANN001
+    """Buttons whose whole visible text is ``label`` (ipywidgets buttons and toggles)."""
+    return page.locator("button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+
+
+def exercise_app(page, index: int, init_label: str, timeout_s: float = 60) -> None:  # noqa: ANN001
+    """Pick an initializer and press Step in the ``index``-th app on the page (0-based);
+    its figure and its text readouts must change.
+
+    Every app has one figure (an ipywidgets Image) and one Step button.
+    """
+    image = page.locator(".jupyter-widgets img").nth(index)
+    step = button(page, "Step").nth(index)
+    image.wait_for(timeout=timeout_s * 1000)
+    step.scroll_into_view_if_needed()
+    before_png = image_digest(page, image)
+    before_text = page.locator(".widget-html").all_inner_texts()
+    button(page, init_label).first.click()
+    step.click()
+    changed = False
+    for _ in range(int(timeout_s * 2)):
+        texts = page.locator(".widget-html").all_inner_texts()
+        if image_digest(page, image) != before_png and texts != before_text:
+            changed = True
+            break
+        page.wait_for_timeout(500)
+    assert changed, (
+        f"after {init_label!r} + Step: figure changed "
+        f"{image_digest(page, image) != before_png}, "
+        f"readouts changed {page.locator('.widget-html').all_inner_texts() != before_text}"
     )

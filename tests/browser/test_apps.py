@@ -1,0 +1,73 @@
+"""The two interactive apps react to their controls in a real browser: in JupyterLab
+(notebooks 01 and 07) and as the standalone Voila page of `make app`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.browser import lab
+from tests.browser.conftest import free_port, stop_process, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = [
+    # notebook, initializer to pick, app index on the Voila page
+    ("01_why_initialization_matters.ipynb", "Too large", 0),
+    ("07_mnist_explorer.ipynb", "Uniform", 1),
+]
+
+
+def live_apps(page):  # noqa: ANN001
+    """Output areas that hold an app (a widget tree with a figure image)."""
+    return page.locator(".jp-OutputArea-output:has(.jupyter-widgets img)")
+
+
+@pytest.mark.parametrize(("notebook", "init_label", "_"), APPS, ids=["playground", "mnist"])
+def test_app_in_jupyterlab_reacts_to_controls(notebook, init_label, _, lab_server, page):
+    lab.open_notebook(page, lab_server, notebook)
+    lab.run_all(page)
+    lab.exercise_app(page, 0, init_label)
+    assert lab.error_outputs(page) == []
+
+
+@pytest.fixture(scope="module")
+def voila_server(tmp_path_factory):
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")  # noqa: SIM115
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(ROOT / "apps" / "initialization_apps.ipynb"),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--strip_sources=True",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd=ROOT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(base + "/", proc, timeout=120)
+        yield base
+    finally:
+        stop_process(proc)
+        log.close()
+
+
+@pytest.mark.parametrize(("notebook", "init_label", "index"), APPS, ids=["playground", "mnist"])
+def test_voila_app_page_reacts_to_controls(notebook, init_label, index, voila_server, page):
+    page.goto(voila_server + "/", wait_until="domcontentloaded", timeout=120_000)
+    apps = live_apps(page)
+    apps.nth(1).wait_for(timeout=120_000)
+    assert apps.count() == 2
+    assert "import" not in page.inner_text("body"), "code cells must not be shown"
+    lab.exercise_app(page, index, init_label)
+    errors = [e for e in page.console_errors if "Failed to load resource" not in e]
+    assert errors == []
