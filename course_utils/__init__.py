@@ -14,6 +14,11 @@ losses        softmax cross-entropy, binary cross-entropy (from logits), mean sq
 mlp           a small fully connected network with forward and backward passes
 training      minibatch SGD with per-layer statistics and divergence detection
 theory        predicted per-layer variances at initialization (forward and backward)
+signals       deep linear chains and products of random matrices (growth, overflow)
+jacobians     layer Jacobians and their singular values
+summary       the summary table of initialization parameters, checked by simulation
+plotting      theory-vs-measurement and per-layer histogram figures
+environment   installed versions and a requirements check
 datasets      seeded 2-D toy datasets and 5,000 bundled MNIST digits
 checks        auto-checks for the notebooks' exercises
 widgets       ipywidgets controls and interactive apps (imports ipywidgets and matplotlib)
@@ -32,9 +37,12 @@ _SUBMODULES = (
     "checks",
     "datasets",
     "initializers",
+    "jacobians",
     "losses",
     "mlp",
     "plotting",
+    "signals",
+    "summary",
     "theory",
     "training",
     "widgets",
