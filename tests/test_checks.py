@@ -57,3 +57,16 @@ def test_nb00_checks():
     assert "rng=0" in nb00.check_layer_weights(initializers.he_normal((300, 784), rng=5)).message
     assert nb00.check_xavier_uniform_variance(2 / 1084)
     assert "square root" in nb00.check_xavier_uniform_variance(np.sqrt(2 / 1084)).message
+
+
+def test_compare_with_slips_names_the_slip_first():
+    from course_utils.checks import as_float, compare_with_slips
+
+    slips = [(1 / 256, "that is Var(W), not its std")]
+    assert compare_with_slips(1 / 16, 1 / 16, "std", slips)
+    fb = compare_with_slips(1 / 256, 1 / 16, "std", slips)
+    assert not fb and fb.message == "that is Var(W), not its std"
+    assert "not filled in" in compare_with_slips(None, 1 / 16, "std", slips).message
+    assert "2 times too large" in compare_with_slips(1 / 8, 1 / 16, "std", slips).message
+    assert as_float("1") is None and as_float(True) is None and as_float([1.0]) is None
+    assert as_float(np.float32(0.5)) == 0.5 and as_float(float("inf")) is None

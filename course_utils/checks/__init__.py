@@ -8,11 +8,12 @@ as one line in the notebook and is truthy only when the answer passes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "compare_arrays", "compare_scalar"]
+__all__ = ["Feedback", "as_float", "compare_arrays", "compare_scalar", "compare_with_slips"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,55 @@ def compare_scalar(
         return Feedback(True, f"{name} = {value:.6g} is correct.")
     hint = _ratio_hint(value, expected)
     return Feedback(False, f"{name} = {value:.6g}, expected {expected:.6g}.{hint}")
+
+
+def as_float(answer: object) -> float | None:
+    """``answer`` as a finite float, or ``None`` when it is not one plain finite number."""
+    if answer is None or isinstance(answer, str | bytes | bool) or np.ndim(answer) != 0:
+        return None
+    try:
+        value = float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def compare_with_slips(
+    answer: object,
+    expected: float,
+    name: str,
+    slips: Sequence[tuple[float, str]],
+    *,
+    rtol: float = 1e-4,
+) -> Feedback:
+    """Compare a scalar answer, first recognising the typical slips of one exercise.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's value.
+    expected : float
+        The reference value.
+    name : str
+        What the value is, used in the message.
+    slips : sequence of (float, str)
+        Values a typical mistake produces, each with the explanation shown when the answer
+        equals it (to ``rtol``). The first match wins; a correct answer never matches.
+    rtol : float
+        Relative tolerance for both the answer and the slips.
+
+    Examples
+    --------
+    >>> n = 256
+    >>> compare_with_slips(1 / n, n**-0.5, "std", [(1 / n, "that is Var(W), not its std")])
+    NOT YET: that is Var(W), not its std
+    """
+    value = as_float(answer)
+    if value is not None and not np.isclose(value, expected, rtol=rtol, atol=0.0):
+        for slip_value, message in slips:
+            if np.isclose(value, slip_value, rtol=rtol, atol=0.0):
+                return Feedback(False, message)
+    return compare_scalar(answer, expected, name, rtol=rtol)
 
 
 def compare_arrays(
