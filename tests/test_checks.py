@@ -70,3 +70,41 @@ def test_compare_with_slips_names_the_slip_first():
     assert "2 times too large" in compare_with_slips(1 / 8, 1 / 16, "std", slips).message
     assert as_float("1") is None and as_float(True) is None and as_float([1.0]) is None
     assert as_float(np.float32(0.5)) == 0.5 and as_float(float("inf")) is None
+
+
+def test_compare_with_slips_callable_messages_label_and_own_tolerance():
+    from course_utils.checks import Slip, compare_with_slips
+
+    slips = [
+        (1 / 256, lambda v: f"{v:.4g} is Var(W)"),
+        (0.25, "is sqrt(n) too large"),
+        Slip(1 / 16, "is close: a measured value?", rtol=0.05),
+    ]
+    # a callable message receives the answer as a float and is shown as it returns
+    assert compare_with_slips(np.float32(1 / 256), 1 / 16, "std", slips).message == (
+        "0.003906 is Var(W)"
+    )
+    # label puts the answer in front of a text message, not in front of a callable's
+    fb = compare_with_slips(0.25, 1 / 16, "std", slips, label="s")
+    assert not fb and fb.message == "s = 0.25 is sqrt(n) too large"
+    fb = compare_with_slips(1 / 256, 1 / 16, "std", slips, label="s")
+    assert fb.message == "0.003906 is Var(W)"
+    assert compare_with_slips(0.25, 1 / 16, "std", slips).message == "is sqrt(n) too large"
+    # a slip's own tolerance: 3% off is recognised, 10% off falls through to compare_scalar
+    assert compare_with_slips(1.03 / 16, 1 / 16, "std", slips).message == (
+        "is close: a measured value?"
+    )
+    assert "expected 0.0625" in compare_with_slips(1.1 / 16, 1 / 16, "std", slips).message
+    # ... and never hides a correct answer (which is checked at the check's rtol first)
+    assert compare_with_slips(1.00001 / 16, 1 / 16, "std", slips)
+    # a slip equal to the expected value never rejects the right answer
+    assert compare_with_slips(1.0, 1.0, "gain", [(1.0, "is the slip")])
+    # answers that are not one plain number never reach a slip
+    for answer in ("0.25", b"0.25", True, [0.25], np.array([0.25])):
+        fb = compare_with_slips(answer, 1 / 16, "std", slips)
+        assert not fb and "single number" in fb.message
+
+
+def test_compare_scalar_rejects_bytes():
+    fb = compare_scalar(b"1", 1.0, "gain")
+    assert not fb and "single number" in fb.message

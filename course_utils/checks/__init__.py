@@ -8,12 +8,20 @@ as one line in the notebook and is truthy only when the answer passes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Feedback", "as_float", "compare_arrays", "compare_scalar", "compare_with_slips"]
+__all__ = [
+    "Feedback",
+    "Slip",
+    "as_float",
+    "compare_arrays",
+    "compare_scalar",
+    "compare_with_slips",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ def compare_scalar(
     """
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
-    if isinstance(answer, str | bool) or np.ndim(answer) != 0:
+    if isinstance(answer, str | bytes | bool) or np.ndim(answer) != 0:
         return Feedback(False, f"{name} should be a single number, got {type(answer).__name__}.")
     try:
         value = float(answer)  # type: ignore[arg-type]
@@ -84,13 +92,37 @@ def as_float(answer: object) -> float | None:
     return value if np.isfinite(value) else None
 
 
+class Slip(NamedTuple):
+    """A value that a typical mistake produces, and what to tell the learner about it.
+
+    A plain ``(value, message)`` tuple works wherever a :class:`Slip` is expected.
+
+    Attributes
+    ----------
+    value : float
+        The value the mistake produces.
+    message : str or callable
+        The explanation shown when the answer equals ``value``; a callable receives the
+        learner's answer (as a float) and returns the explanation.
+    rtol : float or None
+        Relative tolerance for this slip only; ``None`` uses the check's ``rtol``. A wide
+        tolerance around the expected value recognises answers that are only roughly right
+        (a measured value instead of a computed one, say).
+    """
+
+    value: float
+    message: str | Callable[[float], str]
+    rtol: float | None = None
+
+
 def compare_with_slips(
     answer: object,
     expected: float,
     name: str,
-    slips: Sequence[tuple[float, str]],
+    slips: Sequence[Slip | tuple[float, str | Callable[[float], str]]],
     *,
     rtol: float = 1e-4,
+    label: str | None = None,
 ) -> Feedback:
     """Compare a scalar answer, first recognising the typical slips of one exercise.
 
@@ -102,22 +134,34 @@ def compare_with_slips(
         The reference value.
     name : str
         What the value is, used in the message.
-    slips : sequence of (float, str)
+    slips : sequence of :class:`Slip` or (float, message) tuples
         Values a typical mistake produces, each with the explanation shown when the answer
-        equals it (to ``rtol``). The first match wins; a correct answer never matches.
+        equals it (to ``rtol``, or the slip's own ``rtol``). The first match wins; a correct
+        answer never matches. A message may be a callable of the answer's value.
     rtol : float
-        Relative tolerance for both the answer and the slips.
+        Relative tolerance for the answer, and for the slips without their own.
+    label : str, optional
+        When given, a slip's text message is shown after the answer, as
+        ``f"{label} = {value:.6g} {message}"``; callable messages are shown as they return.
 
     Examples
     --------
     >>> n = 256
     >>> compare_with_slips(1 / n, n**-0.5, "std", [(1 / n, "that is Var(W), not its std")])
     NOT YET: that is Var(W), not its std
+    >>> compare_with_slips(2 / n, n**-0.5, "std", [(2 / n, "is 2/n")], label="std")
+    NOT YET: std = 0.0078125 is 2/n
     """
     value = as_float(answer)
     if value is not None and not np.isclose(value, expected, rtol=rtol, atol=0.0):
-        for slip_value, message in slips:
-            if np.isclose(value, slip_value, rtol=rtol, atol=0.0):
+        for slip in slips:
+            slip_value, message, slip_rtol = Slip(*slip)
+            tol = rtol if slip_rtol is None else slip_rtol
+            if np.isclose(value, slip_value, rtol=tol, atol=0.0):
+                if callable(message):
+                    return Feedback(False, message(value))
+                if label is not None:
+                    return Feedback(False, f"{label} = {value:.6g} {message}")
                 return Feedback(False, message)
     return compare_scalar(answer, expected, name, rtol=rtol)
 

@@ -15,26 +15,9 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, compare_scalar
+from course_utils.checks import Feedback, Slip, compare_with_slips
 
 __all__ = ["check_mnist_first_layer_variance", "check_product_variance", "check_xavier_std"]
-
-_RTOL = 1e-4
-
-
-def _as_float(answer: object) -> float | None:
-    """``answer`` as a finite float, or ``None`` when it is not a plain finite number."""
-    if isinstance(answer, str | bool) or np.ndim(answer) != 0:
-        return None
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _close(value: float | None, target: float, rtol: float = _RTOL) -> bool:
-    return value is not None and math.isclose(value, target, rel_tol=rtol)
 
 
 def product_variance(mean_x: float, var_x: float, mean_y: float, var_y: float) -> float:
@@ -59,41 +42,35 @@ def check_product_variance(
     mean_y = check_float(mean_y, "mean_y")
     var_y = check_float(var_y, "var_y", minimum=0.0)
     expected = product_variance(mean_x, var_x, mean_y, var_y)
-    value = _as_float(answer)
-    if value is not None and not _close(value, expected):
-        slips = [
-            (
-                var_x * var_y,
-                "is Var(X)·Var(Y) alone, the zero-mean formula; here the means are not zero, "
-                "so E[X]²Var(Y) and Var(X)E[Y]² add to it.",
-            ),
-            (
-                mean_x**2 * var_y + var_x * mean_y**2,
-                "has the two mean terms but leaves out Var(X)·Var(Y).",
-            ),
-            (
-                mean_x**2 * var_y + var_x * var_y,
-                "leaves out the term Var(X)·E[Y]².",
-            ),
-            (
-                var_x * mean_y**2 + var_x * var_y,
-                "leaves out the term E[X]²·Var(Y).",
-            ),
-            (
-                expected + (mean_x * mean_y) ** 2,
-                "is E[(XY)²], the second moment; subtract E[XY]² = (E[X]E[Y])² to get the "
-                "variance.",
-            ),
-            (
-                product_variance(mean_x, var_x**2, mean_y, var_y**2),
-                "reads the second parameters as standard deviations; in N(μ, σ²) the second "
-                "parameter is the variance.",
-            ),
-        ]
-        for target, why in slips:
-            if _close(value, target):
-                return Feedback(False, f"Var(XY) = {value:.6g} {why}")
-    return compare_scalar(answer, expected, "Var(XY)", rtol=_RTOL)
+    slips = [
+        (
+            var_x * var_y,
+            "is Var(X)·Var(Y) alone, the zero-mean formula; here the means are not zero, "
+            "so E[X]²Var(Y) and Var(X)E[Y]² add to it.",
+        ),
+        (
+            mean_x**2 * var_y + var_x * mean_y**2,
+            "has the two mean terms but leaves out Var(X)·Var(Y).",
+        ),
+        (
+            mean_x**2 * var_y + var_x * var_y,
+            "leaves out the term Var(X)·E[Y]².",
+        ),
+        (
+            var_x * mean_y**2 + var_x * var_y,
+            "leaves out the term E[X]²·Var(Y).",
+        ),
+        (
+            expected + (mean_x * mean_y) ** 2,
+            "is E[(XY)²], the second moment; subtract E[XY]² = (E[X]E[Y])² to get the variance.",
+        ),
+        (
+            product_variance(mean_x, var_x**2, mean_y, var_y**2),
+            "reads the second parameters as standard deviations; in N(μ, σ²) the second "
+            "parameter is the variance.",
+        ),
+    ]
+    return compare_with_slips(answer, expected, "Var(XY)", slips, label="Var(XY)")
 
 
 def check_xavier_std(answer: object, n_in: int = 256) -> Feedback:
@@ -104,28 +81,30 @@ def check_xavier_std(answer: object, n_in: int = 256) -> Feedback:
     """
     n_in = check_int(n_in, "n_in", minimum=1)
     expected = 1.0 / math.sqrt(n_in)
-    value = _as_float(answer)
-    if _close(value, expected):
-        return compare_scalar(answer, expected, "std", rtol=_RTOL)
-    if _close(value, 1.0 / n_in):
-        return Feedback(
-            False,
-            f"{value:.6g} = 1/n_in is the variance Var(W); the standard deviation is its "
-            "square root.",
-        )
-    if _close(value, math.sqrt(3.0 / n_in)):
-        return Feedback(
-            False,
-            f"{value:.6g} = sqrt(3/n_in) is the bound r of the uniform version U(-r, r); "
-            "its standard deviation is r/sqrt(3).",
-        )
-    if _close(value, math.sqrt(2.0 / n_in)):
-        return Feedback(
-            False,
-            f"std = {value:.6g} = sqrt(2/n_in) is He's rule for ReLU; the forward rule of this "
-            "notebook is n_in·Var(W) = 1.",
-        )
-    return compare_scalar(answer, expected, "std", rtol=_RTOL)
+    slips = [
+        (
+            1.0 / n_in,
+            lambda v: (
+                f"{v:.6g} = 1/n_in is the variance Var(W); the standard deviation is its "
+                "square root."
+            ),
+        ),
+        (
+            math.sqrt(3.0 / n_in),
+            lambda v: (
+                f"{v:.6g} = sqrt(3/n_in) is the bound r of the uniform version U(-r, r); "
+                "its standard deviation is r/sqrt(3)."
+            ),
+        ),
+        (
+            math.sqrt(2.0 / n_in),
+            lambda v: (
+                f"std = {v:.6g} = sqrt(2/n_in) is He's rule for ReLU; the forward rule of "
+                "this notebook is n_in·Var(W) = 1."
+            ),
+        ),
+    ]
+    return compare_with_slips(answer, expected, "std", slips)
 
 
 @functools.lru_cache(maxsize=1)
@@ -147,37 +126,31 @@ def check_mnist_first_layer_variance(answer: object) -> Feedback:
     """
     mom = _mnist_moments()
     expected = mom["second"]
-    value = _as_float(answer)
-    if value is not None and not _close(value, expected):
-        slips = [
-            (
-                mom["var"],
-                "is n·Var(W)·Var(a): it assumes zero-mean inputs, but pixels have mean "
-                f"E[a] = {mom['mean']:.3g}; the term n·Var(W)·E[a]² adds to it.",
-            ),
-            (
-                mom["pixel_var"],
-                "is the average of the per-pixel variances; it leaves out the pixels' means. "
-                "Use the mean square E[a²] over all pixels and images.",
-            ),
-            (
-                mom["mean"] ** 2,
-                "is E[a]² alone; the variance Var(a) adds to it (together they make E[a²]).",
-            ),
-            (mom["mean"], "is the mean E[a]; the formula needs the mean square E[a²]."),
-            (
-                784 * expected,
-                "is 784 times too large: with Var(W) = 1/784 the factor n·Var(W) is 1.",
-            ),
-        ]
-        for target, why in slips:
-            if _close(value, target):
-                return Feedback(False, f"Var(z) = {value:.6g} {why}")
-        if _close(value, expected, rtol=0.05):
-            return Feedback(
-                False,
-                f"Var(z) = {value:.6g} is within 5% of the prediction: a measured value? The "
-                "question asks for the formula's prediction n·Var(W)·E[a²], computed from the "
-                "pixels.",
-            )
-    return compare_scalar(answer, expected, "Var(z)", rtol=_RTOL)
+    slips = [
+        (
+            mom["var"],
+            "is n·Var(W)·Var(a): it assumes zero-mean inputs, but pixels have mean "
+            f"E[a] = {mom['mean']:.3g}; the term n·Var(W)·E[a]² adds to it.",
+        ),
+        (
+            mom["pixel_var"],
+            "is the average of the per-pixel variances; it leaves out the pixels' means. "
+            "Use the mean square E[a²] over all pixels and images.",
+        ),
+        (
+            mom["mean"] ** 2,
+            "is E[a]² alone; the variance Var(a) adds to it (together they make E[a²]).",
+        ),
+        (mom["mean"], "is the mean E[a]; the formula needs the mean square E[a²]."),
+        (
+            784 * expected,
+            "is 784 times too large: with Var(W) = 1/784 the factor n·Var(W) is 1.",
+        ),
+        Slip(
+            expected,
+            "is within 5% of the prediction: a measured value? The question asks for the "
+            "formula's prediction n·Var(W)·E[a²], computed from the pixels.",
+            rtol=0.05,
+        ),
+    ]
+    return compare_with_slips(answer, expected, "Var(z)", slips, label="Var(z)")

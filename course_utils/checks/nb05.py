@@ -10,39 +10,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from course_utils._validation import check_int
-from course_utils.checks import Feedback, compare_scalar
+from course_utils.checks import Feedback, compare_with_slips
 
 __all__ = [
     "check_compromise_forward_factor",
     "check_glorot_uniform_bound",
     "check_standard_gradient_ratio",
 ]
-
-_RTOL = 1e-4
-
-
-def _as_float(answer: object) -> float | None:
-    """``answer`` as a finite float, or ``None`` when it is not a plain finite number."""
-    if isinstance(answer, str | bool) or np.ndim(answer) != 0:
-        return None
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _first_slip(value: float | None, expected: float, slips: list[tuple[float, str]]) -> str | None:
-    """The explanation of the first slip ``value`` matches (never when it is correct)."""
-    if value is None or math.isclose(value, expected, rel_tol=_RTOL):
-        return None
-    for target, why in slips:
-        if math.isclose(value, target, rel_tol=_RTOL):
-            return why
-    return None
 
 
 def check_glorot_uniform_bound(answer: object, n_in: int = 784, n_out: int = 300) -> Feedback:
@@ -54,35 +29,28 @@ def check_glorot_uniform_bound(answer: object, n_in: int = 784, n_out: int = 300
     n_out = check_int(n_out, "n_out", minimum=1)
     total = n_in + n_out
     expected = math.sqrt(6.0 / total)
-    value = _as_float(answer)
-    why = _first_slip(
-        value,
-        expected,
-        [
-            (2.0 / total, "is the variance 2/(n_in + n_out); the bound r satisfies r²/3 = Var."),
-            (
-                math.sqrt(2.0 / total),
-                "is the standard deviation sqrt(2/(n_in + n_out)) of the normal version; the "
-                "uniform bound is sqrt(3) times larger (Var(U(-r, r)) = r²/3).",
-            ),
-            (6.0 / total, "is r², not r: take the square root."),
-            (
-                math.sqrt(3.0 / n_in),
-                "uses n_in only (LeCun's uniform bound); Glorot's compromise uses n_in + n_out.",
-            ),
-            (
-                1.0 / math.sqrt(n_in),
-                "is the bound of the old 'standard' init U(-1/sqrt(n), 1/sqrt(n)).",
-            ),
-            (
-                math.sqrt(6.0) / total,
-                "divides sqrt(6) by n_in + n_out; the square root applies to the sum too.",
-            ),
-        ],
-    )
-    if why is not None:
-        return Feedback(False, f"r = {value:.6g} {why}")
-    return compare_scalar(answer, expected, "r", rtol=_RTOL)
+    slips = [
+        (2.0 / total, "is the variance 2/(n_in + n_out); the bound r satisfies r²/3 = Var."),
+        (
+            math.sqrt(2.0 / total),
+            "is the standard deviation sqrt(2/(n_in + n_out)) of the normal version; the "
+            "uniform bound is sqrt(3) times larger (Var(U(-r, r)) = r²/3).",
+        ),
+        (6.0 / total, "is r², not r: take the square root."),
+        (
+            math.sqrt(3.0 / n_in),
+            "uses n_in only (LeCun's uniform bound); Glorot's compromise uses n_in + n_out.",
+        ),
+        (
+            1.0 / math.sqrt(n_in),
+            "is the bound of the old 'standard' init U(-1/sqrt(n), 1/sqrt(n)).",
+        ),
+        (
+            math.sqrt(6.0) / total,
+            "divides sqrt(6) by n_in + n_out; the square root applies to the sum too.",
+        ),
+    ]
+    return compare_with_slips(answer, expected, "r", slips, label="r")
 
 
 def check_standard_gradient_ratio(answer: object, n_layers: int = 5) -> Feedback:
@@ -93,32 +61,25 @@ def check_standard_gradient_ratio(answer: object, n_layers: int = 5) -> Feedback
     """
     n_layers = check_int(n_layers, "n_layers", minimum=1)
     expected = 3.0**-n_layers
-    value = _as_float(answer)
-    why = _first_slip(
-        value,
-        expected,
-        [
-            (
-                3.0 ** (-n_layers / 2),
-                "is the ratio of standard deviations, (1/sqrt(3))^L; the question asks for the "
-                "variance ratio.",
-            ),
-            (3.0**n_layers, "is the inverse: the gradient shrinks going backwards."),
-            (
-                3.0 ** (-(n_layers - 1)),
-                f"has one factor 1/3 too few: count {n_layers} layers, one factor each.",
-            ),
-            (
-                3.0 ** (-(n_layers + 1)),
-                f"has one factor 1/3 too many: count {n_layers} layers, one factor each.",
-            ),
-            (n_layers / 3.0, "adds the factors; they multiply: (1/3)^L."),
-            (1.0 / 3.0, "is the factor of one layer; L layers multiply L such factors."),
-        ],
-    )
-    if why is not None:
-        return Feedback(False, f"ratio = {value:.6g} {why}")
-    return compare_scalar(answer, expected, "ratio", rtol=_RTOL)
+    slips = [
+        (
+            3.0 ** (-n_layers / 2),
+            "is the ratio of standard deviations, (1/sqrt(3))^L; the question asks for the "
+            "variance ratio.",
+        ),
+        (3.0**n_layers, "is the inverse: the gradient shrinks going backwards."),
+        (
+            3.0 ** (-(n_layers - 1)),
+            f"has one factor 1/3 too few: count {n_layers} layers, one factor each.",
+        ),
+        (
+            3.0 ** (-(n_layers + 1)),
+            f"has one factor 1/3 too many: count {n_layers} layers, one factor each.",
+        ),
+        (n_layers / 3.0, "adds the factors; they multiply: (1/3)^L."),
+        (1.0 / 3.0, "is the factor of one layer; L layers multiply L such factors."),
+    ]
+    return compare_with_slips(answer, expected, "ratio", slips, label="ratio")
 
 
 def check_compromise_forward_factor(answer: object, n_in: int = 100, n_out: int = 400) -> Feedback:
@@ -131,7 +92,6 @@ def check_compromise_forward_factor(answer: object, n_in: int = 100, n_out: int 
     n_out = check_int(n_out, "n_out", minimum=1)
     var = 2.0 / (n_in + n_out)
     expected = n_in * var
-    value = _as_float(answer)
     slips = [
         (
             n_out * var,
@@ -141,7 +101,4 @@ def check_compromise_forward_factor(answer: object, n_in: int = 100, n_out: int 
         (var, "is Var(W) itself; multiply by the number of terms in the sum, n_in."),
         (1.0, "would hold for Var(W) = 1/n_in; the compromise uses 2/(n_in + n_out)."),
     ]
-    why = _first_slip(value, expected, slips)
-    if why is not None:
-        return Feedback(False, f"factor = {value:.6g} {why}")
-    return compare_scalar(answer, expected, "n_in·Var(W)", rtol=_RTOL)
+    return compare_with_slips(answer, expected, "n_in·Var(W)", slips, label="factor")

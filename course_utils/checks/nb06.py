@@ -11,24 +11,9 @@ import math
 
 from course_utils import initializers
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, compare_scalar
+from course_utils.checks import Feedback, compare_with_slips
 
 __all__ = ["check_he_normal_std", "check_leaky_relu_gain", "check_logistic_taylor_variance"]
-
-_RTOL = 1e-4
-
-
-def _as_float(answer: object) -> float | None:
-    """``answer`` as a finite float, or ``None`` when it is not a plain finite number."""
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _close(value: float | None, target: float) -> bool:
-    return value is not None and math.isclose(value, target, rel_tol=_RTOL)
 
 
 def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
@@ -38,26 +23,30 @@ def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
     """
     fan_in = check_int(fan_in, "fan_in", minimum=1)
     expected = math.sqrt(initializers.variance("he_normal", (1, fan_in)))
-    value = _as_float(answer)
-    if _close(value, expected**2):
-        return Feedback(
-            False,
-            f"{value:.6g} = 2/fan_in is the variance of the weights; the standard deviation "
-            "is its square root.",
-        )
-    if _close(value, math.sqrt(1.0 / fan_in)):
-        return Feedback(
-            False,
-            f"std = {value:.6g} is the LeCun/Xavier value sqrt(1/fan_in); ReLU zeroes half of "
-            "its inputs, so He doubles the variance.",
-        )
-    if _close(value, math.sqrt(6.0 / fan_in)):
-        return Feedback(
-            False,
-            f"{value:.6g} is the bound of he_uniform, sqrt(6/fan_in); the question asks for "
-            "the standard deviation of he_normal.",
-        )
-    return compare_scalar(answer, expected, "std", rtol=_RTOL)
+    slips = [
+        (
+            expected**2,
+            lambda v: (
+                f"{v:.6g} = 2/fan_in is the variance of the weights; the standard deviation "
+                "is its square root."
+            ),
+        ),
+        (
+            math.sqrt(1.0 / fan_in),
+            lambda v: (
+                f"std = {v:.6g} is the LeCun/Xavier value sqrt(1/fan_in); ReLU zeroes half of "
+                "its inputs, so He doubles the variance."
+            ),
+        ),
+        (
+            math.sqrt(6.0 / fan_in),
+            lambda v: (
+                f"{v:.6g} is the bound of he_uniform, sqrt(6/fan_in); the question asks for "
+                "the standard deviation of he_normal."
+            ),
+        ),
+    ]
+    return compare_with_slips(answer, expected, "std", slips)
 
 
 def check_leaky_relu_gain(answer: object, slope: float = 0.2) -> Feedback:
@@ -67,26 +56,30 @@ def check_leaky_relu_gain(answer: object, slope: float = 0.2) -> Feedback:
     """
     slope = check_float(slope, "slope", minimum=0.0)
     expected = initializers.calculate_gain("leaky_relu", slope)
-    value = _as_float(answer)
-    if _close(value, math.sqrt(2.0)):
-        return Feedback(
-            False,
-            f"gain = {value:.6g} is the ReLU gain sqrt(2); the negative slope lets part of "
-            "the signal through, which lowers the gain.",
-        )
-    if _close(value, math.sqrt(2.0 / (1.0 + slope))):
-        return Feedback(
-            False,
-            f"gain = {value:.6g} = sqrt(2/(1 + slope)); the negative side contributes "
-            "slope**2 (not slope) times the variance: square the slope.",
-        )
-    if _close(value, 2.0 / (1.0 + slope**2)):
-        return Feedback(
-            False,
-            f"{value:.6g} = 2/(1 + slope**2) is the factor on the weight variance, i.e. the "
-            "square of the gain: take its square root.",
-        )
-    return compare_scalar(answer, expected, "gain", rtol=_RTOL)
+    slips = [
+        (
+            math.sqrt(2.0),
+            lambda v: (
+                f"gain = {v:.6g} is the ReLU gain sqrt(2); the negative slope lets part of "
+                "the signal through, which lowers the gain."
+            ),
+        ),
+        (
+            math.sqrt(2.0 / (1.0 + slope)),
+            lambda v: (
+                f"gain = {v:.6g} = sqrt(2/(1 + slope)); the negative side contributes "
+                "slope**2 (not slope) times the variance: square the slope."
+            ),
+        ),
+        (
+            2.0 / (1.0 + slope**2),
+            lambda v: (
+                f"{v:.6g} = 2/(1 + slope**2) is the factor on the weight variance, i.e. the "
+                "square of the gain: take its square root."
+            ),
+        ),
+    ]
+    return compare_with_slips(answer, expected, "gain", slips)
 
 
 def check_logistic_taylor_variance(answer: object, n_in: int = 100, n_out: int = 100) -> Feedback:
@@ -99,17 +92,20 @@ def check_logistic_taylor_variance(answer: object, n_in: int = 100, n_out: int =
     n_out = check_int(n_out, "n_out", minimum=1)
     expected = initializers.variance("xavier_normal", (n_out, n_in), gain=4.0)
     xavier = initializers.variance("xavier_normal", (n_out, n_in))
-    value = _as_float(answer)
-    if _close(value, xavier):
-        return Feedback(
-            False,
-            f"Var(W) = {value:.6g} is plain Xavier; the Taylor argument replaces the slope 1 "
-            "of tanh at 0 by sigma'(0) = 1/4 and compensates for it.",
-        )
-    if _close(value, 4.0 * xavier):
-        return Feedback(
-            False,
-            f"Var(W) = {value:.6g} multiplies the variance by 4; the weights (the standard "
-            "deviation) are 4 times larger, so the variance is 16 times larger.",
-        )
-    return compare_scalar(answer, expected, "Var(W)", rtol=_RTOL)
+    slips = [
+        (
+            xavier,
+            lambda v: (
+                f"Var(W) = {v:.6g} is plain Xavier; the Taylor argument replaces the slope 1 "
+                "of tanh at 0 by sigma'(0) = 1/4 and compensates for it."
+            ),
+        ),
+        (
+            4.0 * xavier,
+            lambda v: (
+                f"Var(W) = {v:.6g} multiplies the variance by 4; the weights (the standard "
+                "deviation) are 4 times larger, so the variance is 16 times larger."
+            ),
+        ),
+    ]
+    return compare_with_slips(answer, expected, "Var(W)", slips)
