@@ -97,9 +97,7 @@ def check_shape(shape: object, name: str = "shape", *, min_dims: int = 1) -> tup
             raise ValueError(f"{name}[{i}] must be a positive int, got {s}")
         dims.append(int(s))
     if len(dims) < min_dims:
-        raise ValueError(
-            f"{name} must have at least {min_dims} dimension(s), got {tuple(dims)}"
-        )
+        raise ValueError(f"{name} must have at least {min_dims} dimension(s), got {tuple(dims)}")
     return tuple(dims)
 
 
