@@ -1,0 +1,154 @@
+"""Checks for the exercises of ``01_why_initialization_matters.ipynb``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_utils import datasets
+from course_utils.checks import Feedback, compare_arrays, compare_scalar
+from course_utils.mlp import MLP
+
+#: Setup of exercise 2: the playground network with every weight 0.5, on 400 circles.
+SYMMETRY_SIZES = [2, 6, 3, 1]
+SYMMETRY_VALUE = 0.5
+SYMMETRY_SEED = 0
+
+#: Parameter names of the [2, 6, 3, 1] network, in the order of ``MLP.param_names``.
+PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def check_too_small_std(value: object) -> Feedback:
+    """Exercise 1: standard deviation of a "Too small" weight in a layer with 6 inputs.
+
+    "Too small" draws weights with variance ``0.01 / n_in``, so the std is
+    ``sqrt(0.01 / 6) = 0.1 / sqrt(6)``.
+    """
+    expected = math.sqrt(0.01 / 6)
+    if value is not None and value is not Ellipsis and np.ndim(value) == 0:
+        try:
+            v = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            v = math.nan
+        if np.isclose(v, 0.01):
+            return Feedback(
+                False,
+                "std = 0.01 is the factor itself: 0.01 scales the VARIANCE 1/n_in, "
+                "so divide by n_in = 6 and take the square root.",
+            )
+        if np.isclose(v, 0.01 / math.sqrt(6)):
+            return Feedback(
+                False,
+                f"std = {v:.6g} uses 0.01 as a factor of the std; it multiplies the variance, "
+                "so the std gets sqrt(0.01) = 0.1.",
+            )
+        if np.isclose(v, math.sqrt(0.01 / 3)) or np.isclose(v, math.sqrt(0.01 / 2)):
+            return Feedback(
+                False, f"std = {v:.6g}: n_in is the number of INPUTS of the layer, here 6."
+            )
+    feedback = compare_scalar(value, expected, "std", rtol=1e-4)
+    if feedback:
+        return Feedback(True, f"std = sqrt(0.01 / 6) = {expected:.4g} is correct.")
+    return feedback
+
+
+def symmetric_network() -> tuple[MLP, np.ndarray, np.ndarray]:
+    """The network and data of exercise 2: every weight 0.5, biases 0, 400 circles."""
+    net = MLP(
+        SYMMETRY_SIZES,
+        hidden="relu",
+        output="sigmoid",
+        init=[lambda shape, rng: np.full(shape, SYMMETRY_VALUE)] * (len(SYMMETRY_SIZES) - 1),
+    )
+    x, y = datasets.make_circles(400, rng=SYMMETRY_SEED)
+    return net, x, y
+
+
+def check_gradient_rows(dW1: object) -> Feedback:
+    """Exercise 2: ``dL/dW1`` (shape (6, 2)) of the constant-0.5 network on the circles.
+
+    Its six rows must be identical: every hidden unit gets the same update.
+    """
+    if dW1 is None or dW1 is Ellipsis:
+        return Feedback(False, "dW1 is not filled in yet.")
+    try:
+        arr = np.asarray(dW1, dtype=float)
+    except (TypeError, ValueError):
+        return Feedback(False, f"dW1 should be a numeric array, got {type(dW1).__name__}.")
+    net, x, y = symmetric_network()
+    grads = net.backward(net.forward(x), y)
+    expected = grads.dW[0]
+    if arr.shape == expected.T.shape and arr.shape != expected.shape:
+        return Feedback(
+            False, f"dW1 has shape {arr.shape}: transposed; gradients have W's shape (6, 2)."
+        )
+    for name, g in zip(("dW2", "dW3"), grads.dW[1:], strict=True):
+        if arr.shape == g.shape:
+            return Feedback(False, f"That has the shape of {name} {g.shape}; take grads.dW[0].")
+    if arr.shape == expected.shape and np.allclose(arr, SYMMETRY_VALUE):
+        return Feedback(False, "Those are the weights W1 (all 0.5), not their gradient dW1.")
+    if arr.shape == expected.shape and np.allclose(arr, -expected, rtol=1e-6, atol=1e-12):
+        return Feedback(
+            False, "Check the sign: dW1 is the gradient dL/dW1, not the step -lr * dL/dW1."
+        )
+    feedback = compare_arrays(arr, expected, "dW1", rtol=1e-6, atol=1e-12)
+    if not feedback:
+        return feedback
+    return Feedback(
+        True,
+        "dW1 matches and its 6 rows are identical: every hidden unit of layer 1 receives the "
+        "same gradient, so the units stay copies of each other.",
+    )
+
+
+def unbalanced_circles() -> tuple[np.ndarray, np.ndarray]:
+    """The data of exercise 3: all 200 inner points of the circles, only 100 ring points."""
+    x, y = datasets.make_circles(400, rng=SYMMETRY_SEED)
+    idx = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
+    return x[:, idx], y[idx]
+
+
+def check_zero_init_gradient(name: object) -> Feedback:
+    """Exercise 3: the only parameter with a nonzero gradient when every weight is 0.
+
+    With all weights zero, every hidden activation is ``relu(0) = 0``; the output is
+    ``sigmoid(b3) = 1/2`` and ``dL/dz3 = p - y`` is not zero, but ``dW3 = dz3 a2^T = 0``
+    (``a2 = 0``) and everything further back is multiplied by ``W3 = 0`` (and by
+    ``relu'(0) = 0``). Only ``db3 = mean(p - y)`` survives; it is nonzero when the classes
+    are unbalanced (:func:`unbalanced_circles`), and exactly 0 on balanced data.
+    """
+    if name is None or name is Ellipsis:
+        return Feedback(False, "The name is not filled in yet (e.g. 'W2' or 'b1').")
+    if isinstance(name, list | tuple | set):
+        names = sorted(str(n).strip().upper().replace("B", "b") for n in name)
+        if names == ["b3"]:
+            name = "b3"
+        else:
+            return Feedback(
+                False, f"Exactly one parameter has a nonzero gradient; you listed {names}."
+            )
+    if not isinstance(name, str):
+        return Feedback(False, f"Answer with a name such as 'W2', got {type(name).__name__}.")
+    key = name.strip()
+    key = key[0].upper() + key[1:] if key[:1] in ("w", "W") else key.lower()
+    if key not in PARAM_NAMES:
+        return Feedback(
+            False, f"{name!r} is not a parameter of the network; use one of {list(PARAM_NAMES)}."
+        )
+    if key == "b3":
+        return Feedback(
+            True,
+            "b3: the output is sigmoid(b3) for every input, and db3 = mean(p - y) is the only "
+            "gradient that does not pass through a zero weight or a zero activation.",
+        )
+    if key == "W3":
+        return Feedback(
+            False,
+            "dW3 = dz3 @ a2.T, and a2 = relu(0) = 0 for every example: dW3 is exactly 0.",
+        )
+    return Feedback(
+        False,
+        f"d{key} is exactly 0: the error signal reaches layer {key[1]} only through W3 "
+        "(dz2 = relu'(z2) * (W3.T @ dz3)), and W3 = 0.",
+    )

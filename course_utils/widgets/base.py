@@ -1,0 +1,392 @@
+"""Building blocks shared by the course's interactive apps.
+
+Two small classes, used by :mod:`course_utils.widgets.playground` and
+:mod:`course_utils.widgets.mnist_explorer`:
+
+- :class:`FigureView` owns one matplotlib figure drawn by the Agg canvas (no pyplot, so a
+  notebook never shows it twice) and an ``ipywidgets.Image`` that displays it as PNG.
+  Apps build their artists once, change their data (``set_data``, ``set_array``,
+  ``set_ydata`` ...) and call :meth:`FigureView.redraw`: one PNG render per update, never a
+  new figure. The same image works in JupyterLab, Voila and headless pytest. Optional
+  blitting: artists registered with :meth:`FigureView.set_animated` are redrawn alone on a
+  cached background by ``redraw(full=False)``, several times faster than a full rendering.
+- :class:`TrainingControls` is the Play / Step / Reset row with a learning-rate slider and
+  a status line. ``Play`` is a single front-end timer: each tick changes its ``value`` and
+  the kernel runs ``on_step(steps_per_tick)``; clicking Play again cannot start a second
+  loop. A guard flag drops a tick that arrives while a step is still running.
+
+Both work without a kernel: ipywidgets falls back to a dummy comm, so tests set ``.value``
+on the widgets and call :meth:`TrainingControls.press_step` /
+:meth:`TrainingControls.press_reset`, which run the same code as the buttons.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+
+import ipywidgets as widgets
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from course_utils._validation import check_float, check_int
+
+__all__ = ["FigureView", "TrainingControls"]
+
+#: Largest value of the Play counter; at 5 ticks per second this lasts for years.
+PLAY_MAX = 10**9
+
+
+class FigureView:
+    """One matplotlib figure rendered to PNG and shown in an ``ipywidgets.Image``.
+
+    Parameters
+    ----------
+    figsize : tuple of float
+        Figure size in inches ``(width, height)``, both > 0.
+    dpi : int
+        Dots per inch of the rendering (the PNG is ``figsize * dpi`` pixels).
+    compress_level : int
+        zlib level of the PNG encoder, 0 (none) to 9 (smallest); 1 is fast and the files
+        stay small for plots.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure; add axes and artists to it once, then update their data.
+    canvas : matplotlib.backends.backend_agg.FigureCanvasAgg
+        The figure's canvas.
+    image : ipywidgets.Image
+        The displayed PNG (``format="png"``); updated by :meth:`redraw`.
+    render_count : int
+        Number of :meth:`redraw` calls so far.
+    full_render_count : int
+        How many of them rendered the whole figure (the others only the animated artists).
+
+    Notes
+    -----
+    Fast updates (optional): artists registered with :meth:`set_animated` are left out of
+    the full rendering, which is cached as a background; ``redraw(full=False)`` then
+    restores that background and draws only those artists (the matplotlib "blitting"
+    technique, here on the Agg canvas). Call ``redraw(full=True)`` (the default) whenever
+    something else changed, e.g. axis limits or tick labels.
+
+    Examples
+    --------
+    >>> view = FigureView(figsize=(4, 3), dpi=50)
+    >>> ax = view.figure.add_subplot()
+    >>> (line,) = ax.plot([0, 1], [0, 1])
+    >>> line.set_ydata([1, 0])
+    >>> png = view.redraw()
+    >>> png[:4] == b"\\x89PNG", view.render_count
+    (True, 1)
+    """
+
+    def __init__(
+        self, figsize: Sequence[float] = (8, 3), dpi: int = 80, *, compress_level: int = 1
+    ) -> None:
+        if isinstance(figsize, str | bytes) or not isinstance(figsize, Sequence):
+            raise TypeError(
+                f"figsize must be a (width, height) pair of numbers, got {type(figsize).__name__}"
+            )
+        if len(figsize) != 2:
+            raise ValueError(f"figsize must have 2 entries (width, height), got {len(figsize)}")
+        width = check_float(figsize[0], "figsize[0]", minimum=0.0, strict_min=True)
+        height = check_float(figsize[1], "figsize[1]", minimum=0.0, strict_min=True)
+        self.dpi = check_int(dpi, "dpi", minimum=10, maximum=600)
+        self.compress_level = check_int(compress_level, "compress_level", minimum=0, maximum=9)
+        self.figure = Figure(figsize=(width, height), dpi=self.dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.image = widgets.Image(format="png")
+        self.render_count = 0
+        self.full_render_count = 0
+        self._animated: list[Artist] = []
+        self._background: object | None = None
+        self._background_size: tuple[int, int] | None = None
+
+    @property
+    def animated(self) -> list[Artist]:
+        """The artists drawn on top of the cached background (in drawing order)."""
+        return list(self._animated)
+
+    def set_animated(self, artists: Iterable[Artist]) -> None:
+        """Register the artists that change between fast redraws (replaces the old list).
+
+        They are drawn in the given order on top of everything else, so list an artist
+        after those it must cover (e.g. data points after a heatmap under them).
+        """
+        artists = list(artists)
+        for i, artist in enumerate(artists):
+            if not isinstance(artist, Artist):
+                raise TypeError(
+                    f"artists[{i}] must be a matplotlib Artist, got {type(artist).__name__}"
+                )
+        for artist in self._animated:
+            artist.set_animated(False)
+        for artist in artists:
+            artist.set_animated(True)
+        self._animated = artists
+        self._background = None
+
+    def _render(self, full: bool) -> bytes:
+        size = self.canvas.get_width_height()
+        if full or self._background is None or self._background_size != size:
+            self.canvas.draw()  # skips animated artists
+            self.full_render_count += 1
+            if self._animated:
+                self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+                self._background_size = size
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self._animated:
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
+        return self._encode()
+
+    def _encode(self) -> bytes:
+        from PIL import Image
+
+        width, height = self.canvas.get_width_height()
+        picture = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        picture.save(buffer, format="png", compress_level=self.compress_level)
+        return buffer.getvalue()
+
+    def png(self) -> bytes:
+        """Render the whole figure as it is now and return the PNG bytes (not counted)."""
+        count = self.full_render_count
+        data = self._render(full=True)
+        self.full_render_count = count
+        return data
+
+    def redraw(self, *, full: bool = True) -> bytes:
+        """Render the figure, show it in :attr:`image` and return the PNG bytes.
+
+        Parameters
+        ----------
+        full : bool
+            True (default) renders everything. False redraws only the animated artists
+            (see :meth:`set_animated`) on the cached background; it falls back to a full
+            rendering when there is no background yet.
+        """
+        data = self._render(bool(full))
+        self.image.value = data
+        self.render_count += 1
+        return data
+
+    def _repr_png_(self) -> bytes:
+        """PNG of the current figure, so ``display(view)`` shows a static picture."""
+        return self.png()
+
+    def __repr__(self) -> str:
+        width, height = self.canvas.get_width_height()
+        return f"FigureView({width}x{height} px)"
+
+
+class TrainingControls:
+    """Play / Step / Reset buttons, a learning-rate slider and a status line.
+
+    Parameters
+    ----------
+    on_step : callable ``(n: int) -> None``
+        Runs ``n`` training steps and redraws; called with ``steps_per_tick`` by every Play
+        tick, every Step click and every :meth:`press_step`.
+    on_reset : callable ``() -> None``
+        Restores the initial state and redraws; called by Reset and :meth:`press_reset`.
+    steps_per_tick : int
+        Training steps per tick or click (>= 1). Keep one tick under about 0.2 s.
+    interval_ms : int
+        Time between Play ticks in milliseconds (>= 1).
+    lr : float
+        Initial learning rate, inside ``lr_range``.
+    lr_range : (float, float)
+        Smallest and largest learning rate of the log slider, ``0 < low < high``.
+
+    Attributes
+    ----------
+    play : ipywidgets.Play
+        The timer. Every increase of ``play.value`` is one tick. ``play.playing = False``
+        pauses it (apps do that when training diverged).
+    step_button, reset_button : ipywidgets.Button
+    lr : ipywidgets.FloatLogSlider
+        Learning rate; apps observe ``lr.value`` and pass it to their trainer.
+    status : ipywidgets.HTML
+        Free text for messages such as ``"diverged at step 120"``.
+    box : ipywidgets.VBox
+        The controls row above the status line; put it into the app's layout.
+    tick_count : int
+        Ticks and clicks that ran ``on_step``.
+    dropped_ticks : int
+        Ticks that arrived while a step was still running and were dropped.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> controls = TrainingControls(calls.append, lambda: calls.append("reset"),
+    ...                             steps_per_tick=10)
+    >>> controls.press_step(2)
+    >>> controls.press_reset()
+    >>> calls
+    [10, 10, 'reset']
+    """
+
+    def __init__(
+        self,
+        on_step: Callable[[int], None],
+        on_reset: Callable[[], None],
+        *,
+        steps_per_tick: int = 1,
+        interval_ms: int = 200,
+        lr: float = 0.1,
+        lr_range: Sequence[float] = (1e-3, 10),
+    ) -> None:
+        if not callable(on_step):
+            raise TypeError(f"on_step must be callable, got {type(on_step).__name__}")
+        if not callable(on_reset):
+            raise TypeError(f"on_reset must be callable, got {type(on_reset).__name__}")
+        self._on_step = on_step
+        self._on_reset = on_reset
+        self.steps_per_tick = steps_per_tick
+        interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
+        low, high = _check_range(lr_range)
+        lr = check_float(lr, "lr", minimum=0.0, strict_min=True)
+        if not low <= lr <= high:
+            raise ValueError(f"lr must lie inside lr_range [{low:g}, {high:g}], got {lr:g}")
+
+        self.play = widgets.Play(
+            value=0,
+            min=0,
+            max=PLAY_MAX,
+            step=1,
+            interval=interval_ms,
+            show_repeat=False,
+            description="Play",
+            tooltip="Play / pause training",
+        )
+        self.step_button = widgets.Button(
+            description="Step", icon="step-forward", tooltip="Run one tick of training"
+        )
+        self.reset_button = widgets.Button(
+            description="Reset", icon="undo", tooltip="Back to step 0 (same initial weights)"
+        )
+        self.lr = widgets.FloatLogSlider(
+            value=lr,
+            base=10,
+            min=math.log10(low),
+            max=math.log10(high),
+            step=0.05,
+            description="learning rate",
+            readout_format=".3g",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
+        self.status = widgets.HTML(value="")
+        self.box = widgets.VBox(
+            [widgets.HBox([self.play, self.step_button, self.reset_button, self.lr]), self.status]
+        )
+        self.tick_count = 0
+        self.dropped_ticks = 0
+        self._busy = False
+        self._rewinding = False
+
+        self.play.observe(self._on_play_value, names="value")
+        self.step_button.on_click(self._on_step_click)
+        self.reset_button.on_click(self._on_reset_click)
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def steps_per_tick(self) -> int:
+        """Training steps per Play tick or Step click (>= 1)."""
+        return self._steps_per_tick
+
+    @steps_per_tick.setter
+    def steps_per_tick(self, value: int) -> None:
+        self._steps_per_tick = check_int(value, "steps_per_tick", minimum=1)
+
+    @property
+    def busy(self) -> bool:
+        """True while ``on_step`` runs (a tick arriving then is dropped)."""
+        return self._busy
+
+    # ------------------------------------------------------------------ public API
+
+    def press_step(self, n: int = 1) -> None:
+        """Click Step ``n`` times (headless tests; the same code as the button).
+
+        Unlike a real click, an exception raised by ``on_step`` propagates (ipywidgets would
+        only log it), so tests see it.
+        """
+        n = check_int(n, "n", minimum=0)
+        for _ in range(n):
+            self._run_tick()
+
+    def press_reset(self) -> None:
+        """Click Reset (headless tests; the same code as the button)."""
+        self._reset()
+
+    def pause(self) -> None:
+        """Stop the Play timer (its counter keeps its value)."""
+        self.play.playing = False
+
+    # ------------------------------------------------------------------ internals
+
+    def _run_tick(self) -> bool:
+        """Run ``on_step(steps_per_tick)`` unless a step is running; True if it ran."""
+        if self._busy:
+            self.dropped_ticks += 1
+            return False
+        self._busy = True
+        try:
+            self._on_step(self.steps_per_tick)
+        finally:
+            self._busy = False
+        self.tick_count += 1
+        return True
+
+    def _reset(self) -> None:
+        self.pause()
+        self._rewinding = True
+        try:
+            self.play.value = 0
+        finally:
+            self._rewinding = False
+        self._on_reset()
+
+    def _on_play_value(self, change: dict) -> None:
+        # Only forward moves of the counter are ticks: the front end's stop button and
+        # Reset rewind it to 0, which must not train.
+        if self._rewinding or change["new"] <= change["old"]:
+            return
+        self._run_tick()
+
+    def _on_step_click(self, button: widgets.Button) -> None:
+        self._run_tick()
+
+    def _on_reset_click(self, button: widgets.Button) -> None:
+        self._reset()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.box)
+
+
+def _check_range(lr_range: object) -> tuple[float, float]:
+    if isinstance(lr_range, str | bytes) or not isinstance(lr_range, Sequence):
+        raise TypeError(
+            f"lr_range must be a (low, high) pair of numbers, got {type(lr_range).__name__}"
+        )
+    if len(lr_range) != 2:
+        raise ValueError(f"lr_range must have 2 entries (low, high), got {len(lr_range)}")
+    for value in lr_range:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"lr_range entries must be numbers, got {type(value).__name__}")
+    low = check_float(lr_range[0], "lr_range[0]", minimum=0.0, strict_min=True)
+    high = check_float(lr_range[1], "lr_range[1]", minimum=0.0, strict_min=True)
+    if not low < high:
+        raise ValueError(f"lr_range must satisfy low < high, got ({low:g}, {high:g})")
+    return low, high
