@@ -118,6 +118,19 @@ class Server:
         sep = "&" if "?" in path else "?"
         return f"{self.base_url}{path}{sep}token={self.token}"
 
+    def shutdown_kernels(self) -> None:
+        """Stop every kernel, so each test starts with only its own."""
+        headers = {"Authorization": f"token {self.token}"}
+        req = urllib.request.Request(f"{self.base_url}/api/kernels", headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 (loopback only)
+            kernels = json.load(r)
+        for k in kernels:
+            req = urllib.request.Request(
+                f"{self.base_url}/api/kernels/{k['id']}", headers=headers, method="DELETE"
+            )
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(req, timeout=10).close()  # noqa: S310
+
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -162,6 +175,15 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         stop_process(proc)
         log.close()
+
+
+@pytest.fixture
+def jlab(lab_server: Server) -> Iterator[Server]:
+    """The session's JupyterLab server, with every kernel stopped after the test."""
+    try:
+        yield lab_server
+    finally:
+        lab_server.shutdown_kernels()
 
 
 @pytest.fixture(scope="session")

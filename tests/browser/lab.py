@@ -4,13 +4,19 @@ exposed by ``--LabApp.expose_app_in_browser``)."""
 from __future__ import annotations
 
 import re
+import uuid
 
 ERROR_MIME = "application/vnd.jupyter.stderr"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def open_notebook(page, server, name: str, timeout_s: float = 90) -> None:  # noqa: ANN001
-    page.goto(server.url(f"/lab/tree/{name}"), wait_until="domcontentloaded")
+    """Open ``name`` alone, in a fresh workspace (so no earlier tab is restored), and wait
+    for its kernel."""
+    workspace = "t" + uuid.uuid4().hex[:12]
+    page.goto(
+        server.url(f"/lab/workspaces/{workspace}/tree/{name}?reset"), wait_until="domcontentloaded"
+    )
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
         " && window.jupyterapp.shell.currentWidget.sessionContext"

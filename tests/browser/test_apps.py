@@ -27,8 +27,8 @@ def live_apps(page):  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("notebook", "init_label", "_"), APPS, ids=["playground", "mnist"])
-def test_app_in_jupyterlab_reacts_to_controls(notebook, init_label, _, lab_server, page):
-    lab.open_notebook(page, lab_server, notebook)
+def test_app_in_jupyterlab_reacts_to_controls(notebook, init_label, _, jlab, page):
+    lab.open_notebook(page, jlab, notebook)
     lab.run_all(page)
     lab.exercise_app(page, 0, init_label)
     assert lab.error_outputs(page) == []

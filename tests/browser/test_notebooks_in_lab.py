@@ -27,8 +27,8 @@ def stored_widget_outputs(name: str) -> int:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_cleanly_in_jupyterlab(name, lab_server, page, artifacts):
-    lab.open_notebook(page, lab_server, name)
+def test_notebook_runs_cleanly_in_jupyterlab(name, jlab, page, artifacts):
+    lab.open_notebook(page, jlab, name)
     lab.run_all(page)
     expected_widgets = stored_widget_outputs(name)
     if expected_widgets:
