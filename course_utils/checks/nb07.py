@@ -1,0 +1,174 @@
+"""Checks for the exercises of ``07_mnist_explorer.ipynb``.
+
+The expected values are recomputed here with the explorer's own model
+(:class:`course_utils.widgets.mnist_explorer.MnistModel`, seed 0, float32): the fixed batch
+of 100 test digits at step 0, and a zero-initialized network after 40 steps. Tolerances
+allow for float32 round-off differences between machines.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from course_utils.checks import Feedback, compare_arrays, compare_scalar
+
+__all__ = [
+    "SATURATION_THRESHOLD",
+    "ZERO_INIT_STEPS",
+    "check_gradient_ratio",
+    "check_saturation",
+    "check_zero_init",
+    "gradient_ratio",
+    "saturated_fractions",
+    "zero_init_predictions",
+]
+
+SATURATION_THRESHOLD = 0.99
+"""A tanh unit counts as saturated when ``|a| > 0.99`` (its slope ``1 - a**2`` < 0.02)."""
+
+ZERO_INIT_STEPS = 40
+"""Training steps of the zero-initialized network in exercise 2 (one epoch)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _step0(init: str, kind: str) -> tuple[np.ndarray, ...]:
+    from course_utils.widgets.mnist_explorer import MnistModel
+
+    values = MnistModel(init, seed=0).batch_view(kind).values
+    return tuple(np.array(v, dtype=np.float64) for v in values)
+
+
+def saturated_fractions(init: str = "Standard Normal") -> np.ndarray:
+    """Fraction of saturated (unit, image) pairs per hidden layer at step 0 (fixed batch)."""
+    return np.array(
+        [np.mean(np.abs(a) > SATURATION_THRESHOLD) for a in _step0(init, "activations")]
+    )
+
+
+def gradient_ratio(init: str = "Uniform") -> float:
+    """``std(dL/dz[1]) / std(dL/dz[4])`` on the fixed batch at step 0."""
+    grads = _step0(init, "gradients")
+    return float(np.std(grads[0]) / np.std(grads[3]))
+
+
+@functools.lru_cache(maxsize=1)
+def zero_init_predictions() -> np.ndarray:
+    """Test-set predictions of a zero-initialized network after ``ZERO_INIT_STEPS`` steps."""
+    from course_utils.widgets.mnist_explorer import MnistModel
+
+    model = MnistModel("Zero", seed=0)
+    model.step(ZERO_INIT_STEPS)
+    predictions = model.net.predict(model.data.x_test)
+    predictions.setflags(write=False)
+    return predictions
+
+
+def check_saturation(fractions: object) -> Feedback:
+    """Exercise 1: per-layer fraction of saturated tanh units, Standard Normal, step 0.
+
+    Expects an array of 4 fractions (one per hidden layer) of the (unit, image) pairs of
+    the fixed batch with ``|a| > 0.99``.
+    """
+    name = "fractions"
+    if fractions is None or fractions is Ellipsis:
+        return Feedback(False, f"{name} is not filled in yet.")
+    expected = saturated_fractions("Standard Normal")
+    try:
+        if isinstance(fractions, (str, bytes)):
+            raise TypeError
+        arr = np.asarray(fractions, dtype=float)
+    except (TypeError, ValueError):
+        return Feedback(False, f"{name} should be an array of 4 numbers (one per hidden layer).")
+    if arr.ndim == 0:
+        return Feedback(
+            False,
+            f"{name} is a single number; give one fraction per hidden layer "
+            f"(4 values, layer 1 first).",
+        )
+    if arr.shape == expected.shape and np.all(np.isfinite(arr)):
+        if np.allclose(arr, 100 * expected, atol=0.2):
+            return Feedback(False, f"{name} are percentages; give fractions between 0 and 1.")
+        if np.allclose(arr, 1 - expected, atol=2e-3):
+            return Feedback(
+                False, f"{name} count the units that are NOT saturated; flip the comparison."
+            )
+        if np.allclose(arr, saturated_fractions("Xavier"), atol=2e-3):
+            return Feedback(
+                False,
+                f"{name} are those of the Xavier network; the exercise asks for "
+                f'MnistModel("Standard Normal").',
+            )
+        if np.any((arr < 0) | (arr > 1)):
+            return Feedback(False, f"{name} must lie between 0 and 1.")
+    result = compare_arrays(arr, expected, name, rtol=0.0, atol=2e-3)
+    if result.passed:
+        return Feedback(
+            True,
+            f"{name} = {np.round(arr, 3).tolist()}: about {np.mean(arr):.0%} of the units "
+            f"sit on the flat parts of tanh, where almost no gradient passes.",
+        )
+    if result.message.endswith("entries differ from the expected values."):
+        return Feedback(
+            False,
+            result.message + " Use the fixed batch (model.batch_view('activations').values) "
+            "of the untrained model and the test |a| > 0.99.",
+        )
+    return result
+
+
+def check_zero_init(accuracy: object, n_classes: object) -> Feedback:
+    """Exercise 2: test accuracy of the zero-initialized network after 40 steps and the
+    number of different classes it predicts on the 1,000 test digits."""
+    if accuracy is None or accuracy is Ellipsis:
+        return Feedback(False, "accuracy is not filled in yet.")
+    if n_classes is None or n_classes is Ellipsis:
+        return Feedback(False, "n_classes is not filled in yet.")
+    predictions = zero_init_predictions()
+    expected_classes = int(np.unique(predictions).size)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral):
+        return Feedback(False, f"n_classes should be an int, got {type(n_classes).__name__}.")
+    if int(n_classes) != expected_classes:
+        return Feedback(
+            False,
+            f"n_classes = {n_classes}, but the network predicts {expected_classes} different "
+            f"class(es): count np.unique(predictions) over the test set.",
+        )
+    from course_utils.widgets.mnist_explorer import load_data
+
+    expected = float(np.mean(predictions == load_data().y_test))
+    if isinstance(accuracy, numbers.Real) and np.isclose(float(accuracy), 100 * expected):
+        return Feedback(False, "accuracy is a percentage; give a fraction between 0 and 1.")
+    result = compare_scalar(accuracy, expected, "accuracy", rtol=0.0, atol=1e-9)
+    if not result.passed:
+        return result
+    return Feedback(
+        True,
+        f"accuracy = {float(accuracy):.3g} with {expected_classes} predicted class: every "
+        f"image gets the same output, and the test set holds 100 digits of each class.",
+    )
+
+
+def check_gradient_ratio(ratio: object) -> Feedback:
+    """Exercise 3: ``std(dL/dz[1]) / std(dL/dz[4])`` of the Uniform network at step 0."""
+    if ratio is None or ratio is Ellipsis:
+        return Feedback(False, "ratio is not filled in yet.")
+    expected = gradient_ratio("Uniform")
+    try:
+        value = float(ratio)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"ratio should be a number, got {type(ratio).__name__}.")
+    if np.isfinite(value) and value > 0 and np.isclose(1 / value, expected, rtol=0.02):
+        return Feedback(False, "ratio is upside down: divide layer 1's std by layer 4's.")
+    if np.isfinite(value) and np.isclose(value, gradient_ratio("Xavier"), rtol=0.02):
+        return Feedback(False, 'ratio is that of the Xavier network; use MnistModel("Uniform").')
+    result = compare_scalar(value, expected, "ratio", rtol=0.02)
+    if not result.passed:
+        return result
+    return Feedback(
+        True,
+        f"ratio = {value:.3g}: the gradient reaching layer 1 is about {1 / value:.1f} times "
+        f"smaller than at layer 4.",
+    )

@@ -1,0 +1,429 @@
+"""Measure the course's speed and memory on this machine and update the README's table.
+
+Usage: ``make bench`` (or ``python scripts/bench.py [--no-notebooks] [--no-write]``).
+
+What is measured (medians; every figure comes from this run on this machine):
+
+- ``import course_utils``: wall time of the import alone, in 7 fresh interpreters;
+- each app (the MNIST explorer and the playground): control change -> updated view, i.e. the
+  time from setting a widget's value (or clicking Step) until the new PNG has been assigned
+  to the displayed image, in process and without a browser (sending the PNG to the browser
+  comes on top). Target: median under 100 ms;
+- one SGD step of the MNIST explorer's network (batch 100, float32) and one epoch (40
+  steps), with one BLAS thread (as ``make`` runs everything) and with one thread per core;
+  the same step in PyTorch on the CPU when ``torch`` is importable (not a dependency);
+- the peak resident memory of the kernel of every notebook, executed with nbclient in a
+  fresh kernel (a last cell reads the kernel's own ``ru_maxrss``), and its execution time.
+
+The table is written between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in
+README.md; without those markers it is only printed. The whole run takes a few minutes,
+most of it executing the notebooks one after the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+TARGET_MS = 100.0
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def median_ms(samples: list[float]) -> float:
+    return 1e3 * statistics.median(samples)
+
+
+def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def run_worker(args: list[str], env: dict[str, str] | None = None, timeout: int = 600) -> dict:
+    """Run this script as a worker in a fresh interpreter; it prints one JSON line."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=timeout,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# ---------------------------------------------------------------------------
+# workers (run in fresh interpreters)
+# ---------------------------------------------------------------------------
+
+
+def worker_import() -> dict:
+    t0 = time.perf_counter()
+    import course_utils  # noqa: F401
+
+    elapsed = time.perf_counter() - t0
+    heavy = sorted(m for m in ("matplotlib", "scipy", "ipywidgets") if m in sys.modules)
+    return {"seconds": elapsed, "heavy": heavy}
+
+
+def worker_train() -> dict:
+    import numpy as np
+
+    from course_utils.widgets.mnist_explorer import MnistModel
+
+    model = MnistModel("Xavier", seed=0)
+    trainer = model.trainer
+    step = timed(lambda: trainer.step(1), repeat=60, warmup=5)
+    epoch = timed(lambda: trainer.step(40), repeat=5, warmup=1)
+    return {
+        "step": statistics.median(step),
+        "epoch": statistics.median(epoch),
+        "finite": bool(np.all(np.isfinite(trainer.history.loss))),
+    }
+
+
+def worker_torch() -> dict:
+    import numpy as np
+    import torch
+
+    from course_utils.widgets.mnist_explorer import SIZES, load_data
+
+    torch.manual_seed(0)
+    data = load_data()
+    x = torch.from_numpy(np.ascontiguousarray(data.x_train.T))  # (4000, 784) float32
+    y = torch.from_numpy(data.y_train)
+    layers: list[torch.nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
+        linear = torch.nn.Linear(n_in, n_out)
+        torch.nn.init.normal_(linear.weight, std=n_in**-0.5)
+        torch.nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if i < len(SIZES) - 2:
+            layers.append(torch.nn.Tanh())
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    gen = np.random.default_rng(0)
+    state = {"order": gen.permutation(4000), "pos": 0}
+
+    def step() -> None:
+        if state["pos"] >= 4000:
+            state["order"], state["pos"] = gen.permutation(4000), 0
+        idx = torch.from_numpy(state["order"][state["pos"] : state["pos"] + 100])
+        state["pos"] += 100
+        opt.zero_grad()
+        loss = loss_fn(net(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+
+    samples = timed(step, repeat=60, warmup=5)
+    return {
+        "step": statistics.median(samples),
+        "version": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _controls_bench(changes: list[tuple[str, Callable[[], object]]], rounds: int) -> dict:
+    per_control: dict[str, list[float]] = {name: [] for name, _ in changes}
+    for _name, fn in changes:  # warm-up: caches, first full renders
+        fn()
+    for _ in range(rounds):
+        for name, fn in changes:
+            t0 = time.perf_counter()
+            fn()
+            per_control[name].append(time.perf_counter() - t0)
+    every = [s for samples in per_control.values() for s in samples]
+    return {
+        "median": statistics.median(every),
+        "p90": sorted(every)[int(0.9 * (len(every) - 1))],
+        "n": len(every),
+        "per_control": {k: statistics.median(v) for k, v in per_control.items()},
+    }
+
+
+def worker_mnist_controls() -> dict:
+    from course_utils.widgets.mnist_explorer import MnistExplorer
+
+    app = MnistExplorer("Xavier")
+    inits = iter(["He", "Uniform", "Orthogonal", "Xavier"] * 100)
+    kinds = iter(["gradients", "activations"] * 100)
+    lrs = iter([0.05, 0.1, 0.2, 0.1] * 100)
+    changes = [
+        ("Step (2 SGD steps)", app.controls.press_step),
+        ("histogram toggle", lambda: setattr(app.hist_buttons, "value", next(kinds))),
+        ("learning rate", lambda: setattr(app.controls.lr, "value", next(lrs))),
+        ("initializer", lambda: setattr(app.init_buttons, "value", next(inits))),
+    ]
+    result = _controls_bench(changes, rounds=12)
+    result["png_kb"] = len(app.view.image.value) / 1024
+    return result
+
+
+def worker_playground_controls() -> dict:
+    from course_utils.widgets.playground import DATASETS, INITIALIZERS, Playground
+
+    app = Playground()
+    inits = iter(list(INITIALIZERS) * 100)
+    datasets = iter(list(DATASETS) * 100)
+    views = iter(list(Playground.VIEWS)[::-1] * 100)
+    lrs = iter([0.2, 0.5, 1.0, 0.5] * 100)
+    changes = [
+        (f"Step ({app.controls.steps_per_tick} steps)", app.controls.press_step),
+        ("view toggle", lambda: setattr(app.view_buttons, "value", next(views))),
+        ("learning rate", lambda: setattr(app.controls.lr, "value", next(lrs))),
+        ("initializer", lambda: setattr(app.init_buttons, "value", next(inits))),
+        ("dataset", lambda: setattr(app.dataset_dropdown, "value", next(datasets))),
+    ]
+    result = _controls_bench(changes, rounds=12)
+    result["png_kb"] = len(app.view.image.value) / 1024
+    return result
+
+
+MEMORY_CELL = """\
+import resource as _resource, sys as _sys
+_peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+print("BENCH_PEAK_BYTES", _peak if _sys.platform == "darwin" else 1024 * _peak)
+"""
+
+
+def worker_notebook(path: str) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(MEMORY_CELL))
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
+    t0 = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - t0
+    peak = None
+    for output in nb.cells[-1].outputs:
+        for line in output.get("text", "").splitlines():
+            if line.startswith("BENCH_PEAK_BYTES"):
+                peak = int(line.split()[1])
+    if peak is None:
+        raise RuntimeError(f"{path}: the memory cell printed nothing")
+    return {"seconds": elapsed, "peak_bytes": peak}
+
+
+WORKERS: dict[str, Callable[..., dict]] = {
+    "import": worker_import,
+    "train": worker_train,
+    "torch": worker_torch,
+    "mnist": worker_mnist_controls,
+    "playground": worker_playground_controls,
+    "notebook": worker_notebook,
+}
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+
+
+def fmt_ms(seconds: float) -> str:
+    ms = 1e3 * seconds
+    return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1e3:.3g} s"
+
+
+def controls_row(name: str, r: dict) -> list[str]:
+    detail = ", ".join(f"{k} {fmt_ms(v)}" for k, v in r["per_control"].items())
+    ok = "meets" if 1e3 * r["median"] < TARGET_MS else "MISSES"
+    return [
+        f"{name}: control change → updated view",
+        fmt_ms(r["median"]),
+        f"{1e3 * r['median'] / TARGET_MS:.2f} × target ({ok} < {TARGET_MS:.0f} ms)",
+        f"{r['n']} changes, 90th percentile {fmt_ms(r['p90'])}; medians: {detail}; "
+        f"PNG {r['png_kb']:.0f} KB per update",
+    ]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-notebooks", action="store_true", help="skip the notebook runs")
+    parser.add_argument("--no-write", action="store_true", help="print only, keep README.md")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = WORKERS[args.worker[0]](*args.worker[1:])
+        print(json.dumps(result))
+        return 0
+
+    t_start = time.perf_counter()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    cores = os.cpu_count() or 1
+    rows: list[list[str]] = []
+    notes: list[str] = []
+
+    def progress(msg: str) -> None:
+        print(f"[{time.perf_counter() - t_start:6.1f} s] {msg}", flush=True)
+
+    progress("import course_utils (7 fresh interpreters)")
+    imports = [run_worker(["import"]) for _ in range(7)]
+    heavy = sorted({m for r in imports for m in r["heavy"]})
+    rows.append(
+        [
+            "`import course_utils`",
+            fmt_ms(statistics.median(r["seconds"] for r in imports)),
+            "",
+            "median of 7 fresh interpreters; pulls in "
+            + (", ".join(heavy) if heavy else "no matplotlib, scipy or ipywidgets"),
+        ]
+    )
+
+    progress("MNIST explorer: control changes")
+    mnist = run_worker(["mnist"])
+    rows.append(controls_row("MNIST explorer", mnist))
+    progress("playground: control changes")
+    if importlib.util.find_spec("course_utils.widgets.playground") is not None:
+        rows.append(controls_row("Playground", run_worker(["playground"])))
+    else:
+        notes.append("course_utils.widgets.playground does not exist yet: not measured.")
+
+    progress("MNIST training step and epoch (1 BLAS thread, then one per core)")
+    one = run_worker(["train"], env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    many = run_worker(
+        ["train"], env={"OPENBLAS_NUM_THREADS": str(cores), "OMP_NUM_THREADS": str(cores)}
+    )
+    rows.append(
+        [
+            "MNIST SGD step, batch 100, float32, 1 BLAS thread",
+            fmt_ms(one["step"]),
+            "1 (reference)",
+            "network [784, 300, 300, 300, 300, 10], tanh, softmax; `Trainer.step(1)`",
+        ]
+    )
+    rows.append(
+        [
+            "one epoch (40 steps of 100 = 4,000 digits), 1 BLAS thread",
+            fmt_ms(one["epoch"]),
+            f"{one['epoch'] / one['step']:.1f} × one step",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            f"MNIST SGD step, {cores} BLAS threads",
+            fmt_ms(many["step"]),
+            f"{many['step'] / one['step']:.2f} × 1 thread",
+            f"epoch {fmt_ms(many['epoch'])}; `make` exports OPENBLAS_NUM_THREADS=1 "
+            "because threads compete with the other process of `make test`",
+        ]
+    )
+    if importlib.util.find_spec("torch") is not None:
+        progress("PyTorch step")
+        torch_one = run_worker(["torch"], env={"OMP_NUM_THREADS": "1"})
+        rows.append(
+            [
+                f"same step in PyTorch {torch_one['version']} (CPU, {torch_one['threads']} thread)",
+                fmt_ms(torch_one["step"]),
+                f"numpy / torch = {one['step'] / torch_one['step']:.2f}",
+                "optional comparison; torch is not a dependency of the course",
+            ]
+        )
+    else:
+        notes.append("PyTorch is not installed, so the PyTorch comparison was skipped.")
+
+    if not args.no_notebooks:
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            rel = path.relative_to(ROOT)
+            progress(f"executing {rel}")
+            try:
+                r = run_worker(["notebook", str(rel)])
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                notes.append(f"{rel} failed to execute: {str(exc).splitlines()[0]}")
+                continue
+            rows.append(
+                [
+                    f"kernel peak memory: `{path.name}`",
+                    f"{r['peak_bytes'] / 2**20:.0f} MB",
+                    "",
+                    f"peak RSS of the kernel (ru_maxrss); executed in {r['seconds']:.1f} s",
+                ]
+            )
+
+    today = datetime.date.today().isoformat()
+    import matplotlib
+    import numpy
+
+    header = (
+        f"Measured {today} by `make bench` on {cpu_name()} ({cores} cores), "
+        f"Python {platform.python_version()}, numpy {numpy.__version__}, matplotlib "
+        f"{matplotlib.__version__}, OPENBLAS_NUM_THREADS={threads}. Medians; timings vary "
+        "with machine load, so compare ratios."
+    )
+    lines = [header, "", "| measurement | median | ratio | notes |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    table = "\n".join(lines)
+    print()
+    print(table)
+    progress("done")
+
+    if args.no_write:
+        return 0
+    text = README.read_text(encoding="utf-8")
+    if START in text and END in text and text.index(START) < text.index(END):
+        before, rest = text.split(START, 1)
+        _, after = rest.split(END, 1)
+        README.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
+        print(f"\nREADME.md updated between {START} and {END}.")
+    else:
+        print(
+            f"\nREADME.md has no {START} ... {END} markers: the table above was not written. "
+            "Add the markers in the README's Performance section and re-run `make bench`."
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
