@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from course_utils import activations
+from course_utils import activations, theory
 from course_utils._validation import check_array, check_float
 
 __all__ = [
@@ -45,17 +45,6 @@ __all__ = [
 #: Mean singular value of a large square random matrix whose singular values have root
 #: mean square 1 (quarter-circle law): ``8 / (3 pi)``.
 QUARTER_CIRCLE_MEAN = 8.0 / (3.0 * math.pi)
-
-
-def _as_activation(activation: object) -> activations.Activation:
-    if isinstance(activation, activations.Activation):
-        return activation
-    if isinstance(activation, str):
-        return activations.get(activation)
-    raise TypeError(
-        "activation must be an activation name (str) or an Activation, "
-        f"got {type(activation).__name__}"
-    )
 
 
 def _check_layer(W: object, z: object) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +90,7 @@ def layer_jacobian(
     [[1.0, 2.0], [3.0, 4.0]]
     """
     W, z = _check_layer(W, z)
-    act = _as_activation(activation)
+    act = theory._as_activation(activation)
     dg = np.asarray(act.derivative(z), dtype=W.dtype)
     if dg.ndim == 1:
         return dg[:, None] * W

@@ -83,3 +83,24 @@ def test_decks_point_at_local_front_end_files(decks):
     html = (decks / f"{NOTEBOOKS[0].stem}.slides.html").read_text(encoding="utf-8")
     for url in build_slides.URLS.values():
         assert url.split("?")[0] in html
+
+
+def notes_sources(path: Path) -> list[str]:
+    cells = json.loads(path.read_text())["cells"]
+    return [
+        "".join(c["source"])
+        for c in cells
+        if c["metadata"].get("slideshow", {}).get("slide_type") == "notes"
+    ]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_deck_has_speaker_notes_one_per_notes_cell(notebook, decks):
+    html = (decks / f"{notebook.stem}.slides.html").read_text(encoding="utf-8")
+    counter = SectionCounter()
+    counter.feed(html)
+    notes = notes_sources(notebook)
+    assert counter.notes >= 1, "a lecture deck needs at least one speaker note"
+    assert counter.notes == len(notes)
+    # reveal's speaker view shows the notes' HTML without MathJax: TeX would vanish there
+    assert not [n for n in notes if "$" in n], "write speaker notes without $...$ math"

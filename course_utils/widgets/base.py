@@ -1,6 +1,6 @@
 """Building blocks shared by the course's interactive apps.
 
-Two small classes, used by :mod:`course_utils.widgets.playground` and
+Small classes, used by :mod:`course_utils.widgets.playground` and
 :mod:`course_utils.widgets.mnist_explorer`:
 
 - :class:`FigureView` owns one matplotlib figure drawn by the Agg canvas (no pyplot, so a
@@ -14,6 +14,10 @@ Two small classes, used by :mod:`course_utils.widgets.playground` and
   a status line. ``Play`` is a single front-end timer: each tick changes its ``value`` and
   the kernel runs ``on_step(steps_per_tick)``; clicking Play again cannot start a second
   loop. A guard flag drops a tick that arrives while a step is still running.
+- :class:`TrainingApp` is the plumbing both apps share: it builds their
+  :class:`TrainingControls`, forwards Step / Reset / initializer / learning-rate events to
+  the app's model and redraws, shows the status line (pausing Play once training diverged)
+  and displays the app.
 
 Both work without a kernel: ipywidgets falls back to a dummy comm, so tests set ``.value``
 on the widgets and call :meth:`TrainingControls.press_step` /
@@ -26,6 +30,7 @@ import io
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.artist import Artist
@@ -34,7 +39,7 @@ from matplotlib.figure import Figure
 
 from course_utils._validation import check_float, check_int
 
-__all__ = ["FigureView", "TrainingControls"]
+__all__ = ["FigureView", "TrainingApp", "TrainingControls"]
 
 #: Largest value of the Play counter; at 5 ticks per second this lasts for years.
 PLAY_MAX = 10**9
@@ -373,6 +378,65 @@ class TrainingControls:
         from IPython.display import display
 
         display(self.box)
+
+
+class TrainingApp:
+    """Plumbing shared by the apps built on :class:`TrainingControls` (a mixin).
+
+    A subclass sets :attr:`model`, an object with ``step(n)``, ``reset()``,
+    ``reset(init=label)``, a settable ``lr`` and ``diverged_at``; :attr:`controls` (made by
+    :meth:`_make_controls`) and :attr:`widget`, the whole app; and implements
+    :meth:`refresh`. The callbacks below then run the model and redraw.
+    """
+
+    model: Any
+    controls: TrainingControls
+    widget: widgets.Widget
+
+    def refresh(self) -> None:
+        """Redraw every view from the model's current state."""
+        raise NotImplementedError
+
+    def _make_controls(self, steps_per_tick: int, interval_ms: int) -> TrainingControls:
+        """Controls that call :meth:`_on_step` and :meth:`_on_reset`, at the model's lr."""
+        return TrainingControls(
+            self._on_step,
+            self._on_reset,
+            steps_per_tick=steps_per_tick,
+            interval_ms=interval_ms,
+            lr=self.model.lr,
+            lr_range=(1e-3, 10.0),
+        )
+
+    def _show_status(self, text: str) -> None:
+        """Show ``text`` in the status line; pause Play once training has diverged."""
+        self.controls.status.value = text
+        if self.model.diverged_at is not None:
+            self.controls.pause()
+
+    def _on_step(self, n: int) -> None:
+        self.model.step(n)
+        self.refresh()
+
+    def _on_reset(self) -> None:
+        self.model.reset()
+        self.refresh()
+
+    def _on_init(self, change: dict) -> None:
+        self.model.reset(init=change["new"])
+        self.refresh()
+
+    def _on_lr(self, change: dict) -> None:
+        self.model.lr = float(change["new"])
+        self.refresh()
+
+    def _on_redraw(self, change: dict) -> None:
+        self.refresh()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
 
 
 def _check_range(lr_range: object) -> tuple[float, float]:

@@ -64,7 +64,7 @@ from course_utils._validation import (
 )
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
-from course_utils.widgets.base import FigureView, TrainingControls
+from course_utils.widgets.base import FigureView, TrainingApp
 
 __all__ = [
     "ACTIVATION_BINS",
@@ -660,7 +660,7 @@ def draw_comparison(
 # ---------------------------------------------------------------------------
 
 
-class MnistExplorer:
+class MnistExplorer(TrainingApp):
     """The live MNIST explorer: controls plus one figure, updated in place.
 
     Parameters
@@ -720,13 +720,7 @@ class MnistExplorer:
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
         dpi = check_int(dpi, "dpi", minimum=40, maximum=200)
         self.model = MnistModel(init, lr=lr, seed=seed, eval_every=eval_every)
-        self.controls = TrainingControls(
-            self._on_step,
-            self._on_reset,
-            steps_per_tick=steps_per_tick,
-            interval_ms=interval_ms,
-            lr=self.model.lr,
-        )
+        self.controls = self._make_controls(steps_per_tick, interval_ms)
         self.init_buttons = widgets.ToggleButtons(
             options=list(INITIALIZERS), value=init, description="init"
         )
@@ -749,7 +743,7 @@ class MnistExplorer:
             ]
         )
         self.init_buttons.observe(self._on_init, names="value")
-        self.hist_buttons.observe(self._on_hist, names="value")
+        self.hist_buttons.observe(self._on_redraw, names="value")
         self.controls.lr.observe(self._on_lr, names="value")
         self.refresh()
 
@@ -828,27 +822,6 @@ class MnistExplorer:
             self.acc_ax.get_xlim(),
         )
 
-    # ------------------------------------------------------------------ callbacks
-
-    def _on_step(self, n: int) -> None:
-        self.model.step(n)
-        self.refresh()
-
-    def _on_reset(self) -> None:
-        self.model.reset()
-        self.refresh()
-
-    def _on_init(self, change: dict) -> None:
-        self.model.reset(init=change["new"])
-        self.refresh()
-
-    def _on_hist(self, change: dict) -> None:
-        self.refresh()
-
-    def _on_lr(self, change: dict) -> None:
-        self.model.lr = float(change["new"])
-        self.refresh()
-
     # ------------------------------------------------------------------ drawing
 
     def refresh(self) -> None:
@@ -863,9 +836,7 @@ class MnistExplorer:
         self._draw_curves()
         diverged = model.diverged_at is not None
         status = f"diverged at step {model.diverged_at}" if diverged else ""
-        self.controls.status.value = status
-        if diverged:
-            self.controls.pause()
+        self._show_status(status)
         self.diverged_text.set_text(status)
         losses = model.losses
         parts = [
@@ -927,10 +898,3 @@ class MnistExplorer:
         top = max(float(losses.max()), 2.4) if losses.size else 2.4
         self.cost_ax.set_ylim(0.0, _nice_ceiling(top * 1.05))
         self.acc_line.set_data(model.eval_steps, model.test_accuracies)
-
-    # ------------------------------------------------------------------ display
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)

@@ -48,6 +48,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 
+import ipywidgets as widgets
 import numpy as np
 
 from course_utils import datasets, initializers
@@ -60,6 +61,7 @@ from course_utils._validation import (
 )
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
+from course_utils.widgets.base import FigureView, TrainingApp
 
 __all__ = [
     "DATASETS",
@@ -471,7 +473,7 @@ def cost_limits(losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, f
 # ---------------------------------------------------------------------------- app
 
 
-class Playground:
+class Playground(TrainingApp):
     """The live playground: controls plus one figure, updated in place.
 
     Parameters
@@ -523,22 +525,11 @@ class Playground:
         interval_ms: int = 200,
         dpi: int = 80,
     ) -> None:
-        import ipywidgets as widgets
-
-        from course_utils.widgets.base import FigureView, TrainingControls
-
         steps_per_tick = check_int(steps_per_tick, "steps_per_tick", minimum=1)
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
         dpi = check_int(dpi, "dpi", minimum=10)
         self.model = PlaygroundModel(init, dataset, lr=lr, seed=seed)
-        self.controls = TrainingControls(
-            self._on_step,
-            self._on_reset,
-            steps_per_tick=steps_per_tick,
-            interval_ms=interval_ms,
-            lr=self.model.lr,
-            lr_range=(1e-3, 10.0),
-        )
+        self.controls = self._make_controls(steps_per_tick, interval_ms)
         self.init_buttons = widgets.ToggleButtons(
             options=list(INITIALIZERS),
             value=self.model.init,
@@ -563,7 +554,7 @@ class Playground:
         )
         self.init_buttons.observe(self._on_init, names="value")
         self.dataset_dropdown.observe(self._on_dataset, names="value")
-        self.view_buttons.observe(self._on_view, names="value")
+        self.view_buttons.observe(self._on_redraw, names="value")
         self.controls.lr.observe(self._on_lr, names="value")
         self.refresh(full=True)
 
@@ -634,29 +625,10 @@ class Playground:
 
     # ------------------------------------------------------------------ callbacks
 
-    def _on_step(self, n: int) -> None:
-        self.model.step(n)
-        self.refresh()
-
-    def _on_reset(self) -> None:
-        self.model.reset()
-        self.refresh()
-
-    def _on_init(self, change: dict) -> None:
-        self.model.reset(init=change["new"])
-        self.refresh()
-
     def _on_dataset(self, change: dict) -> None:
         self.model.reset(dataset=change["new"])
         self.points.set_offsets(self.model.x.T)
         self.points.set_array(self.model.y)
-        self.refresh()
-
-    def _on_view(self, change: dict) -> None:
-        self.refresh()
-
-    def _on_lr(self, change: dict) -> None:
-        self.model.lr = float(change["new"])
         self.refresh()
 
     # ------------------------------------------------------------------ drawing
@@ -678,9 +650,7 @@ class Playground:
         self.readout.set_text(
             f"{model.init} on {model.dataset}   step {model.step_count}   lr {model.lr:.3g}"
         )
-        self.controls.status.value = self.status_text()
-        if model.diverged_at is not None:
-            self.controls.pause()
+        self._show_status(self.status_text())
         self.view.redraw(full=full or limits_changed)
 
     def status_text(self) -> str:
@@ -734,10 +704,3 @@ class Playground:
             image.set_data(mat)
             image.set_clim(-limit, limit)
             title.set_text(f"{symbol}{layer + 1}\nmax {top:.2g}")
-
-    # ------------------------------------------------------------------ display
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
