@@ -27,6 +27,9 @@ NPM_PACKAGES = {
 }
 # nbconvert's template imports mermaid from a CDN; the course has no mermaid diagrams.
 MERMAID = re.compile(r'<script type="module">\s*import mermaid from [^<]*</script>')
+# reveal.js's "white" theme loads its font from the vendored files; several others, "simple"
+# among them, @import Google Fonts, a request that fails without network.
+THEME = "white"
 # Paths of the vendored files, relative to the folder of the decks.
 URLS = {
     "reveal_url_prefix": "vendor/reveal.js",
@@ -62,7 +65,7 @@ def build_deck(notebook: Path, out: Path) -> Path:
     import nbformat
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(reveal_scroll=True, reveal_theme="simple", **URLS)
+    exporter = SlidesExporter(reveal_scroll=True, reveal_theme=THEME, **URLS)
     nb = nbformat.read(notebook, as_version=4)
     title = next(
         (c.source.splitlines()[0].lstrip("# ") for c in nb.cells if c.cell_type == "markdown"),

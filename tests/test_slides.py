@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,6 +84,20 @@ def test_decks_point_at_local_front_end_files(decks):
     html = (decks / f"{NOTEBOOKS[0].stem}.slides.html").read_text(encoding="utf-8")
     for url in build_slides.URLS.values():
         assert url.split("?")[0] in html
+    assert f"dist/theme/{build_slides.THEME}.css" in html
+
+
+def test_decks_load_nothing_from_the_network(decks):
+    remote = re.compile(r"""(?:src|href)=["']https?://|@import url\(["']?https?://""")
+    for deck in sorted(decks.glob("*.slides.html")):
+        assert not remote.findall(deck.read_text(encoding="utf-8")), deck.name
+
+
+def test_theme_loads_its_fonts_locally():
+    # The vendored reveal.js is not there in a test run, so check the theme by name:
+    # these themes @import Google Fonts (reveal.js 4.6.0, dist/theme/*.css).
+    remote_font_themes = {"beige", "blood", "league", "moon", "night", "simple", "sky", "solarized"}
+    assert build_slides.THEME not in remote_font_themes
 
 
 def notes_sources(path: Path) -> list[str]:

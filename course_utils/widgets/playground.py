@@ -646,7 +646,7 @@ class Playground(TrainingApp):
             self.boundary_image.set_data(probs)
         self._draw_matrices()
         accuracy = model.accuracy()
-        self.boundary_title.set_text(f"P(class 1), accuracy {accuracy:.0%}")
+        self.boundary_title.set_text(f"P(class 1), accuracy {accuracy:.1%}")
         self.readout.set_text(
             f"{model.init} on {model.dataset}   step {model.step_count}   lr {model.lr:.3g}"
         )
