@@ -22,7 +22,7 @@ export OPENBLAS_CORETYPE ?= $(CORETYPE)
 endif
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test lint unit nbval notebooks bench slides app clean help
+.PHONY: lab test lint unit nbval notebooks bench bench-figures slides app clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (http://127.0.0.1:$(PORT), token auth)"
@@ -31,6 +31,7 @@ help:
 	@echo "make slides     build reveal.js decks in build/slides (works offline once built)"
 	@echo "make app        serve the two interactive apps with Voila on http://127.0.0.1:8866"
 	@echo "make bench      measure speed and memory, update the README's table"
+	@echo "make bench-figures  time click -> updated figure in JupyterLab per figure mechanism"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed"'
@@ -59,13 +60,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks apps $(NBVAL) -n 2 --dist loadscope -q -p no:cacheprovider
 
 notebooks: $(STAMP)
-	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb apps/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+bench-figures: $(STAMP)
+	$(BIN)/python scripts/bench_figures.py
 
 slides: $(STAMP)
 	$(BIN)/python scripts/build_slides.py

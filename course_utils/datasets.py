@@ -386,7 +386,47 @@ _REBUILD_HINT = (
 
 
 def content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
-    """SHA-256 hex digest of ``images.tobytes() + labels.tobytes()``."""
+    """SHA-256 hex digest of ``images.tobytes() + labels.tobytes()`` (C order).
+
+    This is the digest that :data:`MNIST_CONTENT_SHA256` records for the bundled file.
+    Only uint8 numpy arrays are accepted: the bytes (and so the digest) of the same
+    numbers depend on the dtype, so a list or an int64 array would give a different,
+    meaningless digest.
+
+    Parameters
+    ----------
+    images : ndarray of uint8, shape (m, ...)
+        The images, one per entry of the first axis (``(m, 28, 28)`` for MNIST).
+    labels : ndarray of uint8, shape (m,)
+        One label per image.
+
+    Returns
+    -------
+    str
+        64 lowercase hexadecimal characters.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` or ``labels`` is not a numpy array of dtype uint8.
+    ValueError
+        If ``labels`` is not 1-D, ``images`` is 0-D, or their lengths differ.
+    """
+    for name, arr in (("images", images), ("labels", labels)):
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(
+                f"{name} must be a numpy array of dtype uint8, got {type(arr).__name__}"
+            )
+        if arr.dtype != np.uint8:
+            raise TypeError(f"{name} must be a numpy array of dtype uint8, got dtype {arr.dtype}")
+    labels = check_array(labels, "labels", ndim=1)
+    if images.ndim == 0:
+        raise ValueError("images must have at least 1 dimension (one entry per image), got 0-D")
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"images and labels must have the same length, got {images.shape[0]} images "
+            f"and {labels.shape[0]} labels"
+        )
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(images).tobytes())
     digest.update(np.ascontiguousarray(labels).tobytes())

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 
-from course_utils._validation import check_array, check_int
+from course_utils._validation import check_array, check_float, check_int
 
 __all__ = ["layer_histograms", "theory_vs_measured"]
 
@@ -42,7 +43,17 @@ def theory_vs_measured(
         Colour for both; default the next colour of the axes' cycle.
     marker : str
         Marker of the measured points.
+
+    Raises
+    ------
+    TypeError
+        If ``ax`` is not an Axes, an array is not numeric or ``label``/``marker`` is not
+        a str.
+    ValueError
+        If the arrays are not 1-D of one length, ``x`` is not finite or ``color`` is not
+        a matplotlib colour.
     """
+    _check_axes(ax, "ax")
     x = check_array(x, "x", ndim=1, dtype=float)
     theory = check_array(theory, "theory", ndim=1, dtype=float, finite=False)
     measured = check_array(measured, "measured", ndim=1, dtype=float, finite=False)
@@ -51,6 +62,9 @@ def theory_vs_measured(
             f"x, theory and measured must have the same length, got {x.shape[0]}, "
             f"{theory.shape[0]} and {measured.shape[0]}"
         )
+    _check_str(label, "label")
+    _check_color(color)
+    _check_str(marker, "marker")
     (line,) = ax.plot(x, theory, "-", color=color, label=f"{label} (theory)")
     ax.plot(
         x,
@@ -78,7 +92,8 @@ def layer_histograms(
     Parameters
     ----------
     values : sequence of arrays
-        One array per layer (any shape; flattened).
+        One array per layer (any shape; flattened). NaN and inf are left out; each array
+        needs at least one finite value (a density of nothing is undefined).
     bins : int
         Number of bins (>= 1).
     value_range : (float, float), optional
@@ -96,13 +111,51 @@ def layer_histograms(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type (``values`` not a sequence of numeric arrays,
+        ``bins`` not an int, a title, ``xlabel`` or ``label`` not a str, an entry of
+        ``axes`` not an Axes).
+    ValueError
+        If ``values`` is empty or one of its arrays has no finite value, ``bins < 1``,
+        ``value_range`` is not two finite numbers ``lo < hi``, ``titles`` or ``axes`` has
+        the wrong length, or ``color`` is not a matplotlib colour.
     """
+    values = _check_sequence(values, "values")
     if len(values) == 0:
         raise ValueError("values must contain at least one array")
     bins = check_int(bins, "bins", minimum=1)
     arrays = [check_array(v, f"values[{i}]", finite=False).ravel() for i, v in enumerate(values)]
-    if titles is not None and len(titles) != len(arrays):
-        raise ValueError(f"titles must have {len(arrays)} entries, got {len(titles)}")
+    for i, a in enumerate(arrays):
+        if not np.any(np.isfinite(a)):
+            raise ValueError(f"values[{i}] must contain at least one finite value")
+    if titles is not None:
+        titles = _check_sequence(titles, "titles")
+        if len(titles) != len(arrays):
+            raise ValueError(f"titles must have {len(arrays)} entries, got {len(titles)}")
+        for i, title in enumerate(titles):
+            _check_str(title, f"titles[{i}]")
+    if value_range is not None:
+        value_range = _check_sequence(value_range, "value_range")
+        if len(value_range) != 2:
+            raise ValueError(f"value_range must be (lo, hi), got {len(value_range)} entries")
+        lo = check_float(value_range[0], "value_range[0]")
+        hi = check_float(value_range[1], "value_range[1]")
+        if not lo < hi:
+            raise ValueError(f"value_range must satisfy lo < hi, got ({lo}, {hi})")
+        value_range = (lo, hi)
+    _check_str(xlabel, "xlabel")
+    _check_color(color)
+    if label is not None:
+        _check_str(label, "label")
+    if axes is not None:
+        axes = _check_sequence(axes, "axes")
+        if len(axes) != len(arrays):
+            raise ValueError(f"axes must have {len(arrays)} entries, got {len(axes)}")
+        for i, ax in enumerate(axes):
+            _check_axes(ax, f"axes[{i}]")
     if value_range is None:
         finite = np.concatenate([a[np.isfinite(a)] for a in arrays])
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
@@ -112,8 +165,6 @@ def layer_histograms(
             1, len(arrays), figsize=(2.6 * len(arrays), 2.4), sharex=True, squeeze=False
         )
         axes = list(axs[0])
-    elif len(axes) != len(arrays):
-        raise ValueError(f"axes must have {len(arrays)} entries, got {len(axes)}")
     for i, (ax, a) in enumerate(zip(axes, arrays, strict=True)):
         ax.hist(
             a[np.isfinite(a)],
@@ -128,3 +179,29 @@ def layer_histograms(
         ax.set_xlabel(xlabel)
     axes[0].set_ylabel("density")
     return axes[0].figure
+
+
+def _check_axes(ax: object, name: str) -> Axes:
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _check_str(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _check_color(color: object) -> None:
+    if color is not None and not is_color_like(color):
+        raise ValueError(f"color must be a matplotlib colour such as 'tab:blue', got {color!r}")
+
+
+def _check_sequence(value: object, name: str) -> Sequence:
+    """A list/tuple (or an array, as a list of its entries); a str, a generator ... raises."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return list(value)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list or tuple, got {type(value).__name__}")
+    return value

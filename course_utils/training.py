@@ -166,6 +166,19 @@ class Trainer:
     saturation_threshold : float
         Relative derivative threshold of the ``saturated`` statistic, in ``(0, 1)``.
 
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an :class:`MLP`, or a parameter has the wrong type (``lr``,
+        ``momentum`` or ``saturation_threshold`` not a real number, ``batch_size`` or
+        ``record_every`` not an int, ``record_stats`` not a bool, ``rng`` not a
+        generator, seed or None); the message names the parameter.
+    ValueError
+        If ``x`` or ``y`` does not fit the model, or a parameter is out of its range
+        (``lr <= 0``, ``momentum`` outside ``[0, 1)``, ``batch_size`` outside ``[1, m]``,
+        ``record_every < 1``, ``saturation_threshold`` outside ``(0, 1)``, a negative
+        seed, a NaN or infinite float); the message names the parameter.
+
     Attributes
     ----------
     history : History
@@ -240,7 +253,10 @@ class Trainer:
     # ------------------------------------------------------------------ steps
 
     def step(self, n: int = 1) -> History:
-        """Run ``n`` SGD steps (no-op once training has diverged) and return the history."""
+        """Run ``n`` SGD steps (no-op once training has diverged) and return the history.
+
+        ``n`` must be an int >= 0 (``TypeError`` / ``ValueError`` otherwise).
+        """
         n = check_int(n, "n", minimum=0)
         self._run(n)
         return self.history
@@ -350,8 +366,9 @@ def train(
 ) -> History:
     """Train ``model`` in place for ``steps`` SGD steps and return the :class:`History`.
 
-    A thin wrapper around :class:`Trainer` (see there for the parameters); stops early
-    with a single :class:`DivergenceWarning` if training diverges.
+    A thin wrapper around :class:`Trainer` (see there for the parameters and the errors
+    they raise); stops early with a single :class:`DivergenceWarning` if training
+    diverges. ``steps`` must be an int >= 0 (``TypeError`` / ``ValueError`` otherwise).
 
     Examples
     --------

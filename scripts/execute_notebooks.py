@@ -3,9 +3,9 @@
 Usage: python scripts/execute_notebooks.py notebooks/*.ipynb
 
 This is the one way stored outputs are produced (``make notebooks``): each notebook runs
-top to bottom in a fresh kernel of the current environment, with ``notebooks/`` as working
-directory, then timing metadata and saved widget state are removed so that diffs show only
-real changes. nbval later compares these stored outputs.
+top to bottom in a fresh kernel of the current environment, with the notebook's own folder
+as working directory, then timing metadata and saved widget state are removed so that diffs
+show only real changes. nbval later compares these stored outputs.
 """
 
 from __future__ import annotations

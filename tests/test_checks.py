@@ -108,3 +108,101 @@ def test_compare_with_slips_callable_messages_label_and_own_tolerance():
 def test_compare_scalar_rejects_bytes():
     fb = compare_scalar(b"1", 1.0, "gain")
     assert not fb and "single number" in fb.message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"rtol": -1}, ValueError, "rtol must be >= 0.0"),
+        ({"atol": -1e-9}, ValueError, "atol must be >= 0.0"),
+        ({"rtol": np.nan}, ValueError, "rtol must be finite"),
+        ({"atol": np.inf}, ValueError, "atol must be finite"),
+        ({"rtol": "1e-6"}, TypeError, "rtol must be a real number"),
+        ({"atol": None}, TypeError, "atol must be a real number"),
+        ({"expected": "0.25"}, TypeError, "expected must be a real number"),
+        ({"expected": np.nan}, ValueError, "expected must be finite"),
+        ({"name": 3}, TypeError, "name must be a str"),
+    ],
+)
+def test_compare_scalar_validates_its_own_arguments(kwargs, exc, match):
+    args = {"expected": 0.25, "name": "Var(W)", **kwargs}
+    expected, name = args.pop("expected"), args.pop("name")
+    with pytest.raises(exc, match=match):
+        compare_scalar(0.25, expected, name, **args)
+
+
+def test_compare_scalar_tolerances_are_used():
+    # the boundary cases show rtol and atol really reach np.isclose
+    assert not compare_scalar(1.1, 1.0, "x", rtol=0.05)
+    assert compare_scalar(1.1, 1.0, "x", rtol=0.2)
+    assert not compare_scalar(1e-3, 0.0, "x", rtol=0.0, atol=1e-4)
+    assert compare_scalar(1e-3, 0.0, "x", rtol=0.0, atol=1e-2)
+    assert compare_scalar(np.float32(0.25), np.float32(0.25), "x", rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"rtol": -1}, ValueError, "rtol must be >= 0.0"),
+        ({"atol": -1}, ValueError, "atol must be >= 0.0"),
+        ({"rtol": np.nan}, ValueError, "rtol must be finite"),
+        ({"atol": "0"}, TypeError, "atol must be a real number"),
+        ({"expected": "abc"}, TypeError, "expected must be a numeric array"),
+        ({"expected": [1.0, np.nan]}, ValueError, "expected must contain only finite"),
+        ({"name": None}, TypeError, "name must be a str"),
+    ],
+)
+def test_compare_arrays_validates_its_own_arguments(kwargs, exc, match):
+    args = {"expected": [1.0, 2.0], "name": "A", **kwargs}
+    expected, name = args.pop("expected"), args.pop("name")
+    with pytest.raises(exc, match=match):
+        compare_arrays([1.0, 2.0], expected, name, **args)
+
+
+def test_compare_arrays_tolerances_are_used():
+    expected = np.array([1.0, 2.0])
+    assert not compare_arrays([1.0, 2.1], expected, "A", rtol=0.0, atol=0.05)
+    assert compare_arrays([1.0, 2.1], expected, "A", rtol=0.0, atol=0.2)
+    assert compare_arrays([1.0, 2.1], expected, "A", rtol=0.1, atol=0.0)
+    assert compare_arrays([1, 2], [1, 2], "A")  # int arrays are fine
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"rtol": -1e-4}, ValueError, "rtol must be >= 0.0"),
+        ({"rtol": np.inf}, ValueError, "rtol must be finite"),
+        ({"expected": None}, TypeError, "expected must be a real number"),
+        ({"name": b"std"}, TypeError, "name must be a str"),
+        ({"label": 1}, TypeError, "label must be a str"),
+        ({"slips": "abc"}, TypeError, "slips must be a sequence"),
+        ({"slips": None}, TypeError, "slips must be a sequence"),
+        ({"slips": [0.5]}, TypeError, r"slips\[0\] must be a Slip or a \(value, message\)"),
+        ({"slips": [(0.5,)]}, TypeError, r"slips\[0\] must be a Slip"),
+        ({"slips": [(0.5, "a", None, 1)]}, TypeError, r"slips\[0\] must be a Slip"),
+        ({"slips": [(0.5, "a"), ("x", "b")]}, TypeError, r"slips\[1\].value must be a real"),
+        ({"slips": [(np.nan, "a")]}, ValueError, r"slips\[0\].value must be finite"),
+        ({"slips": [(0.5, 3)]}, TypeError, r"slips\[0\].message must be a str or a callable"),
+        ({"slips": [(0.5, "a", -0.1)]}, ValueError, r"slips\[0\].rtol must be >= 0.0"),
+        ({"slips": [(0.5, "a", "wide")]}, TypeError, r"slips\[0\].rtol must be a real"),
+    ],
+)
+def test_compare_with_slips_validates_its_own_arguments(kwargs, exc, match):
+    from course_utils.checks import compare_with_slips
+
+    args = {"expected": 1 / 16, "name": "std", "slips": [(0.5, "slip")], **kwargs}
+    expected, name, slips = args.pop("expected"), args.pop("name"), args.pop("slips")
+    # raised whatever the answer: a right answer does not hide a broken check
+    for answer in (1 / 16, 0.5, None):
+        with pytest.raises(exc, match=match):
+            compare_with_slips(answer, expected, name, slips, **args)
+
+
+def test_feedback_validates_its_fields():
+    assert Feedback(np.bool_(True), "ok").passed is True  # numpy bools are normalised
+    with pytest.raises(TypeError, match="passed must be a bool"):
+        Feedback(1, "ok")
+    with pytest.raises(TypeError, match="passed must be a bool"):
+        Feedback("yes", "ok")
+    with pytest.raises(TypeError, match="message must be a str"):
+        Feedback(True, None)

@@ -111,3 +111,29 @@ def test_gradient_ratio_wrong_answers_explain(uniform_grads, transform, fragment
     result = nb07.check_gradient_ratio(transform(ratio))
     assert not result
     assert fragment in result.message
+
+
+@pytest.mark.parametrize("fn", [nb07.saturated_fractions, nb07.gradient_ratio])
+@pytest.mark.parametrize(
+    ("init", "exc", "match"),
+    [
+        ("Glorot", ValueError, "init must be one of"),
+        ("uniform", ValueError, "init must be one of"),  # labels are case-sensitive
+        (None, TypeError, "init must be a str"),
+        (["Uniform"], TypeError, "init must be a str"),  # not "unhashable type"
+    ],
+)
+def test_reference_values_validate_init(fn, init, exc, match):
+    with pytest.raises(exc, match=match):
+        fn(init)
+    with pytest.raises(exc, match=match):
+        fn(init=init)
+
+
+def test_reference_values_accept_every_explorer_label():
+    from course_utils.widgets.mnist_explorer import INITIALIZERS
+
+    for init in INITIALIZERS:
+        fractions = nb07.saturated_fractions(init)
+        assert fractions.shape == (4,) and np.all((fractions >= 0) & (fractions <= 1))
+    assert nb07.gradient_ratio() == pytest.approx(nb07.gradient_ratio("Uniform"))

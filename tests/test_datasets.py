@@ -310,6 +310,38 @@ def test_bundled_file_content_hash():
     assert datasets.content_sha256(images, labels) == datasets.MNIST_CONTENT_SHA256
 
 
+def test_content_sha256_is_the_digest_of_the_raw_bytes():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(6, 4, 3), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=6, dtype=np.uint8)
+    digest = datasets.content_sha256(images, labels)
+    assert digest == hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest()
+    assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+    # C order whatever the memory layout: a Fortran-ordered copy hashes the same
+    assert datasets.content_sha256(np.asfortranarray(images), labels) == digest
+    changed = labels.copy()
+    changed[0] ^= 1
+    assert datasets.content_sha256(images, changed) != digest
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "exc", "match"),
+    [
+        ("x", np.zeros(1, np.uint8), TypeError, "images must be a numpy array of dtype uint8"),
+        (np.zeros((1, 2), np.uint8), "y", TypeError, "labels must be a numpy array"),
+        ([[0, 1]], np.zeros(1, np.uint8), TypeError, "images must be a numpy array .* got list"),
+        (np.zeros((1, 2)), np.zeros(1, np.uint8), TypeError, "images .* got dtype float64"),
+        (np.zeros((1, 2), np.uint8), np.zeros(1, np.int64), TypeError, "labels .* dtype int64"),
+        (np.zeros((2, 2), np.uint8), np.zeros((2, 1), np.uint8), ValueError, "labels must be 1-d"),
+        (np.array(3, np.uint8), np.zeros(1, np.uint8), ValueError, "images must have at least 1"),
+        (np.zeros((3, 2), np.uint8), np.zeros(2, np.uint8), ValueError, "same length, got 3"),
+    ],
+)
+def test_content_sha256_bad_input(images, labels, exc, match):
+    with pytest.raises(exc, match=match):
+        datasets.content_sha256(images, labels)
+
+
 def _bundled_arrays():
     with np.load(datasets._MNIST_PATH, allow_pickle=False) as data:
         return data["images"].copy(), data["labels"].copy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -68,3 +70,37 @@ def test_every_notebook_is_numbered_and_listed_in_the_readme():
     for nb in notebooks:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", nb.name), nb.name
         assert nb.name in readme, f"{nb.name} missing from the README's notebook map"
+
+
+def _imported_top_level_modules() -> dict[str, set[str]]:
+    """Top-level modules imported anywhere in course_utils (absolute imports), with files."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "course_utils").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(path.name)
+    return found
+
+
+def test_every_third_party_import_is_a_declared_runtime_dependency():
+    """An import that only works because another package pulls it in (PIL via matplotlib,
+    IPython via ipykernel) must still be declared: those requirements can change."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_name(r) for r in pyproject["project"]["dependencies"]}
+    distributions = importlib.metadata.packages_distributions()
+    imported = _imported_top_level_modules()
+    assert {"numpy", "PIL", "IPython"} <= set(imported)  # the scan sees real imports
+    missing = {}
+    for module, files in imported.items():
+        if module in sys.stdlib_module_names or module == "course_utils":
+            continue
+        dists = {d.lower() for d in distributions.get(module, [module])}
+        if not dists & runtime:
+            missing[module] = sorted(files)
+    assert not missing, f"imported but not in [project] dependencies: {missing}"

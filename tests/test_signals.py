@@ -173,6 +173,26 @@ def test_expected_log_growth_exact_and_first_order(n):
         )
 
 
+@pytest.mark.parametrize(
+    ("scale", "n", "exc", "match"),
+    [
+        (0.0, 4, ValueError, "scale must be > 0.0"),
+        (-1.0, 4, ValueError, "scale must be > 0.0"),
+        (math.inf, 4, ValueError, "scale must be finite"),
+        (math.nan, 4, ValueError, "scale must be finite"),
+        ("1", 4, TypeError, "scale must be a real number"),
+        (None, 4, TypeError, "scale must be a real number"),
+        (1.0, 0, ValueError, "n must be >= 1"),
+        (1.0, -3, ValueError, "n must be >= 1"),
+        (1.0, 2.0, TypeError, "n must be an int"),
+        (1.0, True, TypeError, "n must be an int"),
+    ],
+)
+def test_expected_log_growth_validation(scale, n, exc, match):
+    with pytest.raises(exc, match=match):
+        signals.expected_log_growth(scale, n)
+
+
 def test_expected_log_growth_monte_carlo_chi2():
     # E log sqrt(chi2_n / n) by direct sampling
     rng = np.random.default_rng(0)

@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course_utils.mlp import MLP
 from course_utils.training import STAT_KEYS, DivergenceWarning, History, Trainer, train
@@ -271,3 +273,172 @@ def test_parameters_are_updated_in_place():
     Trainer(net, x, y, lr=0.5).step(2)
     assert net.weights[0] is w0 and net.biases[0] is b0
     assert not np.array_equal(w0, before)
+
+
+# --------------------------------------------------------------------------- properties
+
+HIDDEN = ["tanh", "relu", "logistic", "softsign", "selu", "identity", "leaky_relu"]
+
+
+@st.composite
+def _configs(draw):
+    """A tiny network, matching data and valid training parameters."""
+    output = draw(st.sampled_from(["softmax", "sigmoid", "linear"]))
+    n_in = draw(st.integers(1, 4))
+    hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=2))
+    n_out = 1 if output == "sigmoid" else draw(st.integers(2 if output == "softmax" else 1, 3))
+    m = draw(st.integers(1, 12))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_in, m))
+    if output == "softmax":
+        y = rng.integers(0, n_out, size=m)
+    elif output == "sigmoid":
+        y = rng.integers(0, 2, size=m)
+    else:
+        y = rng.standard_normal((n_out, m))
+    return {
+        "sizes": [n_in, *hidden, n_out],
+        "hidden": draw(st.sampled_from(HIDDEN)),
+        "output": output,
+        "dtype": draw(st.sampled_from([np.float32, np.float64])),
+        "x": x,
+        "y": y,
+        "steps": draw(st.integers(0, 12)),
+        "kwargs": {
+            "lr": draw(st.floats(1e-4, 5.0)),
+            "batch_size": draw(st.one_of(st.none(), st.integers(1, m))),
+            "momentum": draw(st.one_of(st.just(0.0), st.floats(0.0, 0.99))),
+            "record_stats": draw(st.booleans()),
+            "record_every": draw(st.integers(1, 5)),
+            "saturation_threshold": draw(st.floats(0.001, 0.999)),
+            "rng": seed,
+        },
+    }
+
+
+def _net(cfg) -> MLP:
+    return MLP(cfg["sizes"], cfg["hidden"], cfg["output"], rng=0, dtype=cfg["dtype"])
+
+
+def _run_quietly(fn):
+    """Call ``fn``; return its result and the warnings it emitted."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn()
+    return result, [w.category for w in caught]
+
+
+@given(cfg=_configs())
+@settings(max_examples=60, deadline=None)
+def test_any_small_valid_configuration_trains_with_a_consistent_history(cfg):
+    net = _net(cfg)
+    shapes = [p.shape for p in net.get_params()]
+    steps, kwargs = cfg["steps"], cfg["kwargs"]
+    hist, categories = _run_quietly(lambda: train(net, cfg["x"], cfg["y"], steps=steps, **kwargs))
+    # the only warning training may emit is one DivergenceWarning, and only if it diverged
+    assert categories == ([] if hist.diverged_at is None else [DivergenceWarning])
+    done = steps if hist.diverged_at is None else hist.diverged_at
+    assert 0 <= done <= steps
+    assert len(hist) == done
+    assert hist.loss.shape == (done,) and hist.steps.shape == (done,)
+    np.testing.assert_array_equal(hist.steps, np.arange(done))
+    assert np.all(np.isfinite(hist.loss))
+    expected_stats = np.arange(0, done, kwargs["record_every"]) if kwargs["record_stats"] else []
+    np.testing.assert_array_equal(hist.stat_steps, expected_stats)
+    assert set(hist.layer_stats) == set(STAT_KEYS)
+    for key, value in hist.layer_stats.items():
+        assert value.shape == (len(expected_stats), net.n_layers), key
+    sat = hist.layer_stats["saturated"]
+    assert np.all((sat >= 0) & (sat <= 1))
+    params = net.get_params()
+    assert [p.shape for p in params] == shapes
+    assert all(p.dtype == np.dtype(cfg["dtype"]) and np.all(np.isfinite(p)) for p in params)
+
+
+@given(cfg=_configs(), split=st.integers(0, 12))
+@settings(max_examples=30, deadline=None)
+def test_stepping_in_chunks_equals_one_run(cfg, split):
+    steps, kwargs = cfg["steps"], cfg["kwargs"]
+    split = min(split, steps)
+    a, b = _net(cfg), _net(cfg)
+    hist_a, _ = _run_quietly(lambda: train(a, cfg["x"], cfg["y"], steps=steps, **kwargs))
+    trainer = Trainer(b, cfg["x"], cfg["y"], **kwargs)
+    _run_quietly(lambda: (trainer.step(split), trainer.step(steps - split)))
+    assert trainer.step_count == len(hist_a)
+    assert trainer.diverged_at == hist_a.diverged_at
+    np.testing.assert_array_equal(trainer.history.loss, hist_a.loss)
+    for p, q in zip(a.get_params(), b.get_params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+_BAD_VALUES = {
+    # parameter: strategy of invalid values, and the error each raises
+    "lr": [
+        (st.floats(max_value=0.0, allow_nan=False), ValueError),
+        (st.sampled_from([np.nan, np.inf, -np.inf]), ValueError),
+        (st.sampled_from(["0.1", None, True, [0.1]]), TypeError),
+    ],
+    "momentum": [
+        (st.floats(max_value=0.0, exclude_max=True, allow_nan=False), ValueError),
+        (st.floats(min_value=1.0, allow_nan=False), ValueError),
+        (st.sampled_from(["0.9", False, (0.9,)]), TypeError),
+    ],
+    "batch_size": [
+        (st.integers(max_value=0), ValueError),
+        (st.integers(min_value=21), ValueError),  # m = 20
+        (st.sampled_from([2.0, "4", True]), TypeError),
+    ],
+    "record_every": [
+        (st.integers(max_value=0), ValueError),
+        (st.sampled_from([1.0, "2", None]), TypeError),
+    ],
+    "record_stats": [(st.sampled_from([1, 0, "yes", None]), TypeError)],
+    "saturation_threshold": [
+        (st.floats(max_value=0.0, allow_nan=False), ValueError),
+        (st.floats(min_value=1.0, allow_nan=False), ValueError),
+        (st.sampled_from(["0.05", None]), TypeError),
+    ],
+    "rng": [
+        (st.integers(max_value=-1), ValueError),
+        (st.sampled_from(["seed", 1.5, np.random.RandomState(0)]), TypeError),
+    ],
+    "steps": [
+        (st.integers(max_value=-1), ValueError),
+        (st.sampled_from([1.0, "3", None]), TypeError),
+    ],
+}
+
+
+@st.composite
+def _bad_argument(draw):
+    name = draw(st.sampled_from(sorted(_BAD_VALUES)))
+    strategy, exc = draw(st.sampled_from(_BAD_VALUES[name]))
+    return name, draw(strategy), exc
+
+
+@given(bad=_bad_argument(), use_train=st.booleans())
+@settings(max_examples=80, deadline=None)
+def test_each_invalid_parameter_raises_its_documented_error(bad, use_train):
+    name, value, exc = bad
+    x, y = _blobs(20)
+    net = MLP([2, 3, 2], rng=0)
+    before = net.get_params()
+    kwargs = {name: value}
+    with pytest.raises(exc, match=name):
+        if use_train or name == "steps":
+            train(net, x, y, **{"steps": 2, **kwargs})
+        else:
+            Trainer(net, x, y, **kwargs)
+    for p, q in zip(before, net.get_params(), strict=True):  # nothing was trained
+        np.testing.assert_array_equal(p, q)
+
+
+@given(n=st.one_of(st.integers(max_value=-1), st.sampled_from([1.5, "2", None, True])))
+@settings(max_examples=20, deadline=None)
+def test_step_rejects_invalid_n(n):
+    x, y = _blobs(20)
+    trainer = Trainer(MLP([2, 3, 2], rng=0), x, y)
+    with pytest.raises((TypeError, ValueError), match="n must be"):
+        trainer.step(n)
+    assert trainer.step_count == 0 and len(trainer.history) == 0

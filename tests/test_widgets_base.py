@@ -28,6 +28,7 @@ def test_figure_view_renders_png_of_the_right_size():
     assert view.image.value == png
     assert view.render_count == 1
     assert _decode(png).shape[:2] == (100, 200)
+    assert view.image.layout.max_width == "200px"  # shown at most at its own size
 
 
 def test_figure_view_redraw_reflects_artist_updates():

@@ -139,6 +139,31 @@ def test_cost_limits_change_rarely():
     assert cost_limits(np.array([45.0, 0.5, 0.02]))[1] == (0.01, 100.0)
 
 
+def test_cost_limits_ignore_non_finite_and_non_positive_costs():
+    # they still count as steps (x) but not for the y decades
+    assert cost_limits(np.array([np.nan])) == ((0.0, 10.0), (0.1, 1.0))
+    assert cost_limits([np.inf, -np.inf, 0.0, -3.0]) == ((0.0, 10.0), (0.1, 1.0))
+    finite = cost_limits(np.array([45.0, 0.5, 0.02]))
+    assert cost_limits(np.array([45.0, np.inf, 0.5, np.nan, 0.02, 0.0])) == finite
+    assert cost_limits(np.r_[np.full(10, 0.5), np.nan])[0] == (0.0, 20.0)
+    assert cost_limits([3, 2, 1]) == ((0.0, 10.0), (0.1, 10.0))  # ints and lists work
+
+
+@pytest.mark.parametrize(
+    ("losses", "exc", "match"),
+    [
+        ("abc", TypeError, "losses must be a numeric array"),
+        (None, TypeError, "losses must be a numeric array"),
+        (["a", "b"], TypeError, "losses must be a numeric array"),
+        (np.ones((2, 3)), ValueError, "losses must be 1-dimensional"),
+        (0.5, ValueError, "losses must be 1-dimensional"),
+    ],
+)
+def test_cost_limits_bad_input(losses, exc, match):
+    with pytest.raises(exc, match=match):
+        cost_limits(losses)
+
+
 # ---------------------------------------------------------------------------- model
 
 

@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_utils._validation import check_array, check_float
+
 __all__ = [
     "Feedback",
     "Slip",
@@ -39,6 +41,12 @@ class Feedback:
     passed: bool
     message: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.passed, (bool, np.bool_)):
+            raise TypeError(f"passed must be a bool, got {type(self.passed).__name__}")
+        object.__setattr__(self, "passed", bool(self.passed))
+        _check_str(self.message, "message")
+
     def __bool__(self) -> bool:
         return self.passed
 
@@ -63,8 +71,17 @@ def compare_scalar(
     name : str
         What the value is, used in the message (e.g. ``"Var(W)"``).
     rtol, atol : float
-        Tolerances as in :func:`numpy.isclose`.
+        Tolerances as in :func:`numpy.isclose` (finite, >= 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``expected``, ``name``, ``rtol`` or ``atol`` is invalid (the learner's
+        ``answer`` never raises: a bad answer gets a failing :class:`Feedback`).
     """
+    expected = check_float(expected, "expected")
+    _check_str(name, "name")
+    rtol, atol = _check_tolerances(rtol, atol)
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
     if isinstance(answer, str | bytes | bool) or np.ndim(answer) != 0:
@@ -144,6 +161,12 @@ def compare_with_slips(
         When given, a slip's text message is shown after the answer, as
         ``f"{label} = {value:.6g} {message}"``; callable messages are shown as they return.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``expected``, ``name``, ``slips``, ``rtol`` or ``label`` is invalid (the
+        learner's ``answer`` never raises).
+
     Examples
     --------
     >>> n = 256
@@ -152,10 +175,15 @@ def compare_with_slips(
     >>> compare_with_slips(2 / n, n**-0.5, "std", [(2 / n, "is 2/n")], label="std")
     NOT YET: std = 0.0078125 is 2/n
     """
+    expected = check_float(expected, "expected")
+    _check_str(name, "name")
+    rtol = check_float(rtol, "rtol", minimum=0.0)
+    if label is not None:
+        _check_str(label, "label")
+    slips = _check_slips(slips)
     value = as_float(answer)
     if value is not None and not np.isclose(value, expected, rtol=rtol, atol=0.0):
-        for slip in slips:
-            slip_value, message, slip_rtol = Slip(*slip)
+        for slip_value, message, slip_rtol in slips:
             tol = rtol if slip_rtol is None else slip_rtol
             if np.isclose(value, slip_value, rtol=tol, atol=0.0):
                 if callable(message):
@@ -174,14 +202,34 @@ def compare_arrays(
     rtol: float = 1e-6,
     atol: float = 1e-12,
 ) -> Feedback:
-    """Compare an array answer with the expected array (shape first, then values)."""
+    """Compare an array answer with the expected array (shape first, then values).
+
+    Parameters
+    ----------
+    answer : object
+        The learner's array. ``None`` or ``...`` means "not attempted yet".
+    expected : array_like
+        The reference values (numeric, finite).
+    name : str
+        What the array is, used in the message (e.g. ``"dW1"``).
+    rtol, atol : float
+        Tolerances as in :func:`numpy.allclose` (finite, >= 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``expected``, ``name``, ``rtol`` or ``atol`` is invalid (the learner's
+        ``answer`` never raises: a bad answer gets a failing :class:`Feedback`).
+    """
+    expected = check_array(expected, "expected", dtype=np.float64)
+    _check_str(name, "name")
+    rtol, atol = _check_tolerances(rtol, atol)
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
     try:
         arr = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
         return Feedback(False, f"{name} should be a numeric array, got {type(answer).__name__}.")
-    expected = np.asarray(expected, dtype=float)
     if arr.shape != expected.shape:
         return Feedback(False, f"{name} has shape {arr.shape}, expected {expected.shape}.")
     if not np.all(np.isfinite(arr)):
@@ -194,6 +242,39 @@ def compare_arrays(
     return Feedback(
         False, f"{name}: {bad} of {arr.size} entries differ from the expected values.{hint}"
     )
+
+
+def _check_str(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _check_tolerances(rtol: object, atol: object) -> tuple[float, float]:
+    return check_float(rtol, "rtol", minimum=0.0), check_float(atol, "atol", minimum=0.0)
+
+
+def _check_slips(slips: object) -> list[Slip]:
+    """Each entry of ``slips`` as a validated :class:`Slip`."""
+    if isinstance(slips, (str, bytes)) or not isinstance(slips, Sequence):
+        raise TypeError(
+            f"slips must be a sequence of Slip or (value, message) tuples, "
+            f"got {type(slips).__name__}"
+        )
+    checked = []
+    for i, slip in enumerate(slips):
+        if not isinstance(slip, tuple) or not 2 <= len(slip) <= 3:
+            raise TypeError(f"slips[{i}] must be a Slip or a (value, message) tuple, got {slip!r}")
+        value, message, rtol = Slip(*slip)
+        value = check_float(value, f"slips[{i}].value")
+        if not (isinstance(message, str) or callable(message)):
+            raise TypeError(
+                f"slips[{i}].message must be a str or a callable, got {type(message).__name__}"
+            )
+        if rtol is not None:
+            rtol = check_float(rtol, f"slips[{i}].rtol", minimum=0.0)
+        checked.append(Slip(value, message, rtol))
+    return checked
 
 
 def _ratio_hint(value: float, expected: float) -> str:

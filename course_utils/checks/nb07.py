@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from course_utils._validation import check_choice
 from course_utils.checks import Feedback, compare_arrays, compare_scalar
 
 __all__ = [
@@ -41,15 +42,44 @@ def _step0(init: str, kind: str) -> tuple[np.ndarray, ...]:
     return tuple(np.array(v, dtype=np.float64) for v in values)
 
 
+def _check_init(init: object) -> str:
+    from course_utils.widgets.mnist_explorer import INITIALIZERS
+
+    return check_choice(init, "init", list(INITIALIZERS))
+
+
 def saturated_fractions(init: str = "Standard Normal") -> np.ndarray:
-    """Fraction of saturated (unit, image) pairs per hidden layer at step 0 (fixed batch)."""
+    """Fraction of saturated (unit, image) pairs per hidden layer at step 0 (fixed batch).
+
+    Parameters
+    ----------
+    init : str
+        A label of :data:`course_utils.widgets.mnist_explorer.INITIALIZERS`.
+
+    Returns
+    -------
+    ndarray, shape (4,)
+        For each hidden layer, the fraction of ``|a| > SATURATION_THRESHOLD``.
+    """
+    init = _check_init(init)
     return np.array(
         [np.mean(np.abs(a) > SATURATION_THRESHOLD) for a in _step0(init, "activations")]
     )
 
 
 def gradient_ratio(init: str = "Uniform") -> float:
-    """``std(dL/dz[1]) / std(dL/dz[4])`` on the fixed batch at step 0."""
+    """``std(dL/dz[1]) / std(dL/dz[4])`` on the fixed batch at step 0.
+
+    Parameters
+    ----------
+    init : str
+        A label of :data:`course_utils.widgets.mnist_explorer.INITIALIZERS`.
+
+    Returns
+    -------
+    float
+    """
+    init = _check_init(init)
     grads = _step0(init, "gradients")
     return float(np.std(grads[0]) / np.std(grads[3]))
 

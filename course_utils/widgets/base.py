@@ -17,7 +17,10 @@ Small classes, used by :mod:`course_utils.widgets.playground` and
 - :class:`TrainingApp` is the plumbing both apps share: it builds their
   :class:`TrainingControls`, forwards Step / Reset / initializer / learning-rate events to
   the app's model and redraws, shows the status line (pausing Play once training diverged)
-  and displays the app.
+  and displays the app. Rapid control changes from the browser (a learner clicking through
+  the initializers) do not queue one redraw each: a change that arrives less than
+  :data:`MIN_REDRAW_INTERVAL` after the last redraw only schedules one trailing redraw, which
+  shows whatever value came last.
 
 Both work without a kernel: ipywidgets falls back to a dummy comm, so tests set ``.value``
 on the widgets and call :meth:`TrainingControls.press_step` /
@@ -26,9 +29,11 @@ on the widgets and call :meth:`TrainingControls.press_step` /
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 import numbers
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -43,6 +48,10 @@ __all__ = ["FigureView", "TrainingApp", "TrainingControls"]
 
 #: Largest value of the Play counter; at 5 ticks per second this lasts for years.
 PLAY_MAX = 10**9
+
+#: Shortest time (seconds) between two redraws caused by control changes in a live kernel.
+#: Changes that arrive sooner are folded into one redraw of the latest state.
+MIN_REDRAW_INTERVAL = 0.05
 
 
 class FigureView:
@@ -105,7 +114,10 @@ class FigureView:
         self.compress_level = check_int(compress_level, "compress_level", minimum=0, maximum=9)
         self.figure = Figure(figsize=(width, height), dpi=self.dpi)
         self.canvas = FigureCanvasAgg(self.figure)
-        self.image = widgets.Image(format="png")
+        # Never wider than the rendering: a stretched PNG is upscaled and blurred.
+        self.image = widgets.Image(
+            format="png", layout=widgets.Layout(max_width=f"{round(width * self.dpi)}px")
+        )
         self.render_count = 0
         self.full_render_count = 0
         self._animated: list[Artist] = []
@@ -414,29 +426,74 @@ class TrainingApp:
         if self.model.diverged_at is not None:
             self.controls.pause()
 
+    def request_refresh(self, change: dict | None = None) -> None:
+        """Redraw for a control change, folding rapid changes from the browser into one.
+
+        A change made in code (a notebook cell, a test) redraws at once, so the next line
+        sees the new figure. A change that comes from the browser, arriving less than
+        :data:`MIN_REDRAW_INTERVAL` after the previous redraw while the kernel's event loop
+        runs, schedules a single redraw for the end of that interval; further changes before
+        then only update the model, and the redraw shows the last of them.
+        """
+        if self._pending is not None:
+            return
+        wait = self._last_refresh + MIN_REDRAW_INTERVAL - time.perf_counter()
+        if wait > 0 and change is not None and _from_browser(change):
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop: nothing can queue up, redraw now
+                loop = None
+            if loop is not None:
+                self._pending = loop.call_later(wait, self._refresh_now)
+                return
+        self._refresh_now()
+
+    _pending: asyncio.TimerHandle | None = None
+    _last_refresh = -math.inf
+
+    def _refresh_now(self) -> None:
+        if self._pending is not None:  # a Step or Reset redraws first: drop the trailing one
+            self._pending.cancel()
+            self._pending = None
+        try:
+            self.refresh()
+        finally:
+            self._last_refresh = time.perf_counter()
+
     def _on_step(self, n: int) -> None:
         self.model.step(n)
-        self.refresh()
+        self._refresh_now()
 
     def _on_reset(self) -> None:
         self.model.reset()
-        self.refresh()
+        self._refresh_now()
 
     def _on_init(self, change: dict) -> None:
         self.model.reset(init=change["new"])
-        self.refresh()
+        self.request_refresh(change)
 
     def _on_lr(self, change: dict) -> None:
         self.model.lr = float(change["new"])
-        self.refresh()
+        self.request_refresh(change)
 
     def _on_redraw(self, change: dict) -> None:
-        self.refresh()
+        self.request_refresh(change)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _from_browser(change: dict) -> bool:
+    """Whether a trait change came from the front end rather than from kernel code.
+
+    ipywidgets applies a browser update in ``Widget.set_state`` with the property locked
+    while the observers run (its comments say the order matters). A selection widget's
+    browser sends ``index`` and its ``value`` follows under the same lock; code that sets
+    ``.value`` leaves the lock empty.
+    """
+    return bool(getattr(change.get("owner"), "_property_lock", None))
 
 
 def _check_range(lr_range: object) -> tuple[float, float]:

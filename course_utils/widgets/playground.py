@@ -54,6 +54,7 @@ import numpy as np
 from course_utils import datasets, initializers
 from course_utils._validation import (
     RngLike,
+    check_array,
     check_choice,
     check_float,
     check_int,
@@ -459,8 +460,27 @@ def cost_limits(losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, f
     x: ``(0, k)`` with ``k`` the first of 10, 20, 50, 100, 200, 500, ... that is at least
     the number of steps. y (log axis): whole decades around the finite positive costs and
     ``ln 2``, the cost of a constant prediction of 1/2.
+
+    Parameters
+    ----------
+    losses : array_like, shape (n_steps,)
+        The cost of every step so far (may be empty). NaN, inf and non-positive entries
+        (a diverged run, or values a log axis cannot show) count as steps but are ignored
+        for the y limits; with no finite positive cost the y limits are ``(0.1, 1)``.
+
+    Returns
+    -------
+    xlim, ylim : (float, float)
+        Limits for ``ax.set_xlim`` and ``ax.set_ylim``.
+
+    Raises
+    ------
+    TypeError
+        If ``losses`` is not numeric.
+    ValueError
+        If ``losses`` is not 1-D.
     """
-    losses = np.asarray(losses, dtype=float)
+    losses = check_array(losses, "losses", ndim=1, dtype=np.float64, finite=False)
     k = 10
     while k < losses.size:
         k = k * 5 // 2 if str(k)[0] == "2" else k * 2
@@ -629,7 +649,7 @@ class Playground(TrainingApp):
         self.model.reset(dataset=change["new"])
         self.points.set_offsets(self.model.x.T)
         self.points.set_array(self.model.y)
-        self.refresh()
+        self.request_refresh(change)
 
     # ------------------------------------------------------------------ drawing
 

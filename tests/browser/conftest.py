@@ -205,6 +205,12 @@ def page(browser):  # noqa: ANN001
     pg.console_errors = []
     pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    # The console's "Failed to load resource" names no URL; these two lists do.
+    pg.failed_requests = []
+    pg.on("requestfailed", lambda r: pg.failed_requests.append(f"{r.failure} {r.url}"))
+    pg.on(
+        "response", lambda r: r.status >= 400 and pg.failed_requests.append(f"{r.status} {r.url}")
+    )
     try:
         yield pg
     finally:

@@ -7,6 +7,9 @@ import re
 import uuid
 
 ERROR_MIME = "application/vnd.jupyter.stderr"
+# Voila's page template links Font Awesome from a CDN, which fails offline; voila.js bundles
+# Font Awesome 5.15.4 itself, so the icons render anyway. Nothing else may fail to load.
+VOILA_FONT_CDN = "cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -112,3 +115,14 @@ def exercise_app(page, index: int, init_label: str, timeout_s: float = 60) -> No
         f"{image_digest(page, image) != before_png}, "
         f"readouts changed {page.locator('.widget-html').all_inner_texts() != before_text}"
     )
+
+
+def page_problems(page, allowed: tuple[str, ...] = ()) -> list[str]:  # noqa: ANN001
+    """Console errors, uncaught exceptions and failed requests, minus the ``allowed`` URLs.
+
+    Chromium's console line "Failed to load resource" names no URL, so those lines are
+    judged through the page's failed-request list (recorded with their URLs) instead.
+    """
+    failed = [r for r in page.failed_requests if not any(a in r for a in allowed)]
+    console = [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+    return failed + console

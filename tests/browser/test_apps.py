@@ -32,6 +32,7 @@ def test_app_in_jupyterlab_reacts_to_controls(notebook, init_label, _, jlab, pag
     lab.run_all(page)
     lab.exercise_app(page, 0, init_label)
     assert lab.error_outputs(page) == []
+    assert lab.page_problems(page) == []
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +63,14 @@ def voila_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("notebook", "init_label", "index"), APPS, ids=["playground", "mnist"])
-def test_voila_app_page_reacts_to_controls(notebook, init_label, index, voila_server, page):
+def test_voila_app_page_reacts_to_controls(
+    notebook, init_label, index, voila_server, page, artifacts
+):
     page.goto(voila_server + "/", wait_until="domcontentloaded", timeout=120_000)
     apps = live_apps(page)
     apps.nth(1).wait_for(timeout=120_000)
     assert apps.count() == 2
     assert "import" not in page.inner_text("body"), "code cells must not be shown"
     lab.exercise_app(page, index, init_label)
-    errors = [e for e in page.console_errors if "Failed to load resource" not in e]
-    assert errors == []
+    page.screenshot(path=str(artifacts / f"voila_{Path(notebook).stem}.png"))
+    assert lab.page_problems(page, allowed=(lab.VOILA_FONT_CDN,)) == []

@@ -12,9 +12,6 @@ from tests.browser import lab
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 
-# Console noise that comes from JupyterLab itself on an offline machine, not from the course.
-IGNORED_CONSOLE = ("Failed to load resource", "net::ERR_", "favicon")
-
 
 def stored_widget_outputs(name: str) -> int:
     nb = json.loads((ROOT / "notebooks" / name).read_text())
@@ -45,5 +42,4 @@ def test_notebook_runs_cleanly_in_jupyterlab(name, jlab, page, artifacts):
     total, rendered = lab.widget_views(page)
     assert total == rendered, f"{total - rendered} widget output(s) did not render"
     assert rendered >= expected_widgets
-    errors = [e for e in page.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
-    assert errors == []
+    assert lab.page_problems(page) == []
