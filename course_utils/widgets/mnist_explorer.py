@@ -772,6 +772,10 @@ class MnistExplorer(TrainingApp):
             self.hist_axes.append(ax)
             self.hist_patches.append(patch)
         self.hist_titles = [ax.set_title(" ", fontsize=8) for ax in self.hist_axes]
+        # Bar heights are scaled to each panel's tallest bar, hence no y ticks.
+        self.hist_axes[0].set_ylabel("count", fontsize=8)
+        # One x label for the row; it follows the histogram toggle (see _draw_batch).
+        self.hist_xlabel = fig.text(0.71, 0.535, " ", fontsize=8, ha="center", va="center")
         self.cost_ax = fig.add_axes((0.47, 0.11, 0.29, 0.34))
         (self.cost_line,) = self.cost_ax.plot([], [], color="tab:blue", lw=1.0)
         self.cost_ax.set_xlabel("step (batch of 100)", fontsize=9)
@@ -785,10 +789,11 @@ class MnistExplorer(TrainingApp):
         self.acc_ax.axhline(0.1, color="0.5", ls="--", lw=0.8)
         self.acc_ax.set_ylim(0.0, 1.0)
         self.acc_ax.set_yticks([0.0, 0.5, 1.0])
-        self.acc_ax.set_xlabel("step", fontsize=9)
+        self.acc_ax.set_xlabel(f"step (every {self.model.eval_every})", fontsize=9)
+        self.acc_ax.set_ylabel("accuracy", fontsize=9)
         self.acc_ax.tick_params(labelsize=8)
         self.acc_ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
-        self.acc_ax.set_title(f"test accuracy (every {self.model.eval_every} steps)", fontsize=9)
+        self.acc_ax.set_title("test accuracy", fontsize=9)
         self.caption = fig.text(0.43, 0.95, " ", fontsize=9, ha="left", va="center")
         self.diverged_text = self.cost_ax.text(
             0.5,
@@ -808,6 +813,7 @@ class MnistExplorer(TrainingApp):
                 self.misclassified_text,
                 *self.hist_patches,
                 *self.hist_titles,
+                self.hist_xlabel,
                 self.cost_line,
                 self.acc_line,
                 self.caption,
@@ -884,6 +890,9 @@ class MnistExplorer(TrainingApp):
             ax.set_ylim(0.0, max(float(c.max()), 1.0) * 1.05)
             symbol = "dL/dz" if gradients else "A"
             title.set_text(f"{symbol}[{i + 1}]  std {float(np.std(v)):.2g}")
+        self.hist_xlabel.set_text(
+            f"dL/dz[l] in units of {r:.2g}" if gradients else "activation A[l] = tanh(z[l])"
+        )
         self.grid_image.set_data(mosaic(self.model.data.batch_images, view.correct))
         self.misclassified_text.set_text(f"Misclassified {view.misclassified}/{view.correct.size}")
 
