@@ -188,11 +188,13 @@ def worker_mnist_controls() -> dict:
     inits = iter(["He", "Uniform", "Orthogonal", "Xavier"] * 100)
     kinds = iter(["gradients", "activations"] * 100)
     lrs = iter([0.05, 0.1, 0.2, 0.1] * 100)
+    scales = iter([2.0, 0.5, 4.0, 1.0] * 100)
     changes = [
         ("Step (2 SGD steps)", app.controls.press_step),
         ("histogram toggle", lambda: setattr(app.hist_buttons, "value", next(kinds))),
         ("learning rate", lambda: setattr(app.controls.lr, "value", next(lrs))),
         ("initializer", lambda: setattr(app.init_buttons, "value", next(inits))),
+        ("weight scale", lambda: setattr(app.scale_slider, "value", next(scales))),
     ]
     result = _controls_bench(changes, rounds=12)
     result["png_kb"] = len(app.view.image.value) / 1024
@@ -207,11 +209,13 @@ def worker_playground_controls() -> dict:
     datasets = iter(list(DATASETS) * 100)
     views = iter(list(Playground.VIEWS)[::-1] * 100)
     lrs = iter([0.2, 0.5, 1.0, 0.5] * 100)
+    scales = iter([2.0, 0.5, 4.0, 1.0] * 100)
     changes = [
         (f"Step ({app.controls.steps_per_tick} steps)", app.controls.press_step),
         ("view toggle", lambda: setattr(app.view_buttons, "value", next(views))),
         ("learning rate", lambda: setattr(app.controls.lr, "value", next(lrs))),
         ("initializer", lambda: setattr(app.init_buttons, "value", next(inits))),
+        ("weight scale", lambda: setattr(app.scale_slider, "value", next(scales))),
         ("dataset", lambda: setattr(app.dataset_dropdown, "value", next(datasets))),
     ]
     result = _controls_bench(changes, rounds=12)

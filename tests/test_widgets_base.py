@@ -9,7 +9,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from course_utils.widgets.base import FigureView, TrainingControls
+from course_utils.widgets.base import FigureView, TrainingApp, TrainingControls, scale_suffix
 
 # ---------------------------------------------------------------------------- FigureView
 
@@ -296,3 +296,67 @@ def test_set_animated_replaces_and_validates():
         view.set_animated(["not an artist"])
     with pytest.raises(ValueError, match="compress_level"):
         FigureView(compress_level=10)
+
+
+# ---------------------------------------------------------------------------- weight scale
+
+
+class FakeModel:
+    """The part of an app's model that the weight-scale plumbing uses."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+        self.resets: list[dict] = []
+
+    def reset(self, **kwargs) -> None:
+        self.resets.append(kwargs)
+        self.scale = kwargs.get("scale", self.scale)
+
+
+class FakeApp(TrainingApp):
+    def __init__(self, scale: float = 1.0) -> None:
+        self.model = FakeModel(scale)
+        self.refreshes = 0
+        self.scale_slider = self._make_scale_slider()
+        self.scale_slider.observe(self._on_scale, names="value")
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+
+
+def test_scale_slider_range_and_observer():
+    app = FakeApp()
+    slider = app.scale_slider
+    assert isinstance(slider, widgets.FloatLogSlider)
+    assert slider.description == "weight scale"
+    assert slider.base == 2 and slider.value == 1.0
+    assert 2.0**slider.min == 1 / 16 and 2.0**slider.max == 16
+    assert slider.continuous_update is False
+    assert slider.readout_format == ".3"  # 1, 1.41, 0.0625: no trailing zeros
+    slider.value = 4.0
+    assert app.model.resets == [{"scale": 4.0}]  # only the scale: the rest is kept
+    assert app.refreshes == 1
+    slider.value = 100.0  # clamped to the slider's range
+    assert app.model.scale == 16.0
+    assert FakeApp(0.25).scale_slider.value == 0.25
+    with pytest.raises(ValueError, match="scale"):
+        FakeApp(32.0)
+    with pytest.raises(ValueError, match="scale"):
+        FakeApp(0.01)
+
+
+@pytest.mark.parametrize(
+    ("scale", "text"),
+    [(1.0, ""), (4.0, " ×4"), (0.0625, " ×0.0625"), (2**0.5, " ×1.41"), (16, " ×16")],
+)
+def test_scale_suffix(scale, text):
+    assert scale_suffix(scale) == text
+
+
+@pytest.mark.parametrize(
+    ("scale", "exc"),
+    [(0.0, ValueError), (-1.0, ValueError), (float("inf"), ValueError), ("2", TypeError)],
+)
+def test_scale_suffix_validates(scale, exc):
+    with pytest.raises(exc, match="scale"):
+        scale_suffix(scale)

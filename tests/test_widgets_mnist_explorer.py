@@ -267,6 +267,87 @@ def test_model_method_arguments_are_checked():
         model.lr = -1.0
 
 
+@pytest.mark.parametrize("label", list(INITIALIZERS))
+def test_scale_multiplies_every_initial_weight_matrix(label):
+    plain = MnistModel(label, seed=3)
+    for scale in (0.25, 4.0, 16.0):  # powers of 2: exact in float32
+        scaled = MnistModel(label, seed=3, scale=scale)
+        assert scaled.scale == scale
+        for w, w1 in zip(scaled.net.weights, plain.net.weights, strict=True):
+            assert w.dtype == np.float32
+            np.testing.assert_array_equal(w, scale * w1)
+        assert all(np.all(b == 0) for b in scaled.net.biases)
+    odd = MnistModel(label, seed=3, scale=2**0.5)  # to float32 rounding
+    for w, w1 in zip(odd.net.weights, plain.net.weights, strict=True):
+        np.testing.assert_allclose(w, 2**0.5 * w1.astype(np.float64), rtol=1e-6, atol=0)
+
+
+def test_scale_multiplies_the_std():
+    model = MnistModel("Xavier", scale=0.5)
+    w = model.net.weights[1]
+    assert float(w.std()) == pytest.approx(0.5 * (1 / 300) ** 0.5, rel=0.03)
+    # Xavier (variance 1/n) times sqrt 2 has He's variance 2/n.
+    model.reset(scale=2**0.5)
+    w = model.net.weights[1]
+    assert float(w.var()) == pytest.approx(initializers.variance("he_normal", w.shape), rel=0.03)
+
+
+def test_reset_with_a_scale_and_what_keeps_it():
+    model = MnistModel("Uniform", seed=1)
+    w1 = [w.copy() for w in model.net.weights]
+    model.step(3)
+    losses = model.losses.copy()
+    model.reset(scale=0.5)
+    assert model.scale == 0.5 and model.step_count == 0 and model.losses.size == 0
+    for w, w_1 in zip(model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 0.5 * w_1)
+    model.step(3)
+    assert not np.array_equal(model.losses, losses)
+    model.reset()  # keeps the scale
+    assert model.scale == 0.5
+    for w, w_1 in zip(model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 0.5 * w_1)
+    model.reset("He")  # keeps the scale too
+    he = MnistModel("He", seed=1)
+    assert model.scale == 0.5
+    for w, e in zip(model.net.weights, he.net.weights, strict=True):
+        np.testing.assert_array_equal(w, 0.5 * e)
+    model.reset(scale=1.0)
+    for w, e in zip(model.net.weights, he.net.weights, strict=True):
+        np.testing.assert_array_equal(w, e)
+
+
+def test_scale_leaves_zero_weights_zero():
+    model = MnistModel("Zero", scale=16.0)  # under filterwarnings=error: no division by 0
+    assert all(np.all(w == 0) for w in model.net.weights)
+    model.step(2)
+    assert all(np.all(w == 0) for w in model.net.weights)
+    assert model.test_accuracy() == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("scale", "error"),
+    [
+        (0.0, ValueError),
+        (-1.0, ValueError),
+        (float("inf"), ValueError),
+        (float("nan"), ValueError),
+        ("1", TypeError),
+        (True, TypeError),
+    ],
+)
+def test_scale_is_checked(scale, error):
+    with pytest.raises(error, match="scale"):
+        MnistModel(scale=scale)
+    model = MnistModel("He", scale=2.0)
+    weights = [w.copy() for w in model.net.weights]
+    with pytest.raises(error, match="scale"):
+        model.reset("Xavier", scale=scale)
+    assert model.init == "He" and model.scale == 2.0  # a rejected reset changes nothing
+    for w, before in zip(model.net.weights, weights, strict=True):
+        np.testing.assert_array_equal(w, before)
+
+
 def test_compare_initializers_same_budget():
     results = compare_initializers(["Zero", "Xavier"], steps=20)
     assert list(results) == ["Zero", "Xavier"]
@@ -321,6 +402,7 @@ def shared_app():
 def app(shared_app):
     """One app for the module (building the figure takes a while), reset for each test."""
     shared_app.init_buttons.value = "Xavier"
+    shared_app.scale_slider.value = 1.0
     shared_app.hist_buttons.value = "activations"
     shared_app.controls.lr.value = 0.1
     shared_app.model.lr = 0.1
@@ -459,6 +541,65 @@ def test_divergence_is_reported_not_plotted(app):
     assert app.controls.status.value == "" and app.diverged_text.get_text() == ""
 
 
+def test_scale_slider_sits_next_to_the_initializers(app):
+    slider = app.scale_slider
+    row = next(c for c in app.widget.children if app.init_buttons in getattr(c, "children", ()))
+    assert slider in row.children
+    assert slider.description == "weight scale" and slider.value == 1.0
+    assert (slider.base, 2.0**slider.min, 2.0**slider.max) == (2.0, 1 / 16, 16.0)
+    assert slider.continuous_update is False
+    assert "×" not in app.readout.value and "×" not in app.caption.get_text()
+
+
+def test_weight_scale_slider_rescales_and_restarts(app):
+    w1 = [w.copy() for w in app.model.net.weights]
+    app.controls.press_step(2)
+    png = bytes(app.view.image.value)
+    renders = app.view.render_count
+    app.scale_slider.value = 4.0
+    assert app.model.scale == 4.0
+    assert app.model.step_count == 0 and len(app.cost_line.get_xdata()) == 0
+    for w, w_1 in zip(app.model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+    assert app.view.render_count == renders + 1
+    assert bytes(app.view.image.value) != png
+    assert "<b>Xavier ×4</b>" in app.readout.value and "step 0" in app.readout.value
+    assert app.caption.get_text() == "Xavier ×4, step 0"
+    # Four times Xavier's std saturates tanh: most activations sit in the end bins.
+    ends = sum(int(p.get_data().values[[0, -1]].sum()) for p in app.hist_patches)
+    assert ends > 0.5 * 4 * UNITS * BATCH_SIZE
+    app.controls.press_step()
+    assert app.model.step_count == 2 and app.caption.get_text() == "Xavier ×4, step 2"
+    app.controls.press_reset()  # Reset keeps the scale
+    assert app.model.scale == app.scale_slider.value == 4.0 and app.model.step_count == 0
+    for w, w_1 in zip(app.model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+
+
+def test_changing_the_initializer_keeps_the_scale(app):
+    app.scale_slider.value = 0.25
+    app.controls.press_step()
+    app.init_buttons.value = "He"
+    assert app.model.scale == app.scale_slider.value == 0.25 and app.model.step_count == 0
+    he = MnistModel("He")
+    for w, e in zip(app.model.net.weights, he.net.weights, strict=True):
+        np.testing.assert_array_equal(w, 0.25 * e)
+    assert "<b>He ×0.25</b>" in app.readout.value
+    app.scale_slider.value = 1.0
+    assert "<b>He</b>" in app.readout.value and app.caption.get_text() == "He, step 0"
+
+
+def test_weight_scale_with_zero_init_changes_nothing(app):
+    app.init_buttons.value = "Zero"
+    app.scale_slider.value = 16.0  # under filterwarnings=error: no division by zero
+    app.controls.press_step()
+    app.hist_buttons.value = "gradients"
+    assert all(np.all(w == 0) for w in app.model.net.weights)
+    assert "<b>Zero ×16</b>" in app.readout.value
+    for patch in app.hist_patches:
+        assert patch.get_data().values.sum() == UNITS * BATCH_SIZE
+
+
 def test_background_is_cached_between_updates(app):
     app.controls.press_step(1)
     before = app.view.full_render_count
@@ -485,6 +626,8 @@ def test_background_is_cached_between_updates(app):
         ({"interval_ms": 0}, ValueError, "interval_ms"),
         ({"dpi": 5}, ValueError, "dpi"),
         ({"lr": 100.0}, ValueError, "lr"),
+        ({"scale": 32.0}, ValueError, "scale"),
+        ({"scale": 0.0}, ValueError, "scale"),
     ],
 )
 def test_app_rejects_bad_arguments(kwargs, error, match):

@@ -279,6 +279,88 @@ def test_model_validation():
         model.lr = -1.0
 
 
+# ---------------------------------------------------------------------------- weight scale
+
+
+@pytest.mark.parametrize("label", INITIALIZERS)
+@pytest.mark.parametrize("scale", [1 / 16, 0.3, 2**0.5, 4.0, 16.0])
+def test_scale_multiplies_every_initial_weight_matrix(label, scale):
+    plain = PlaygroundModel(label, "moons", seed=2)
+    scaled = PlaygroundModel(label, "moons", seed=2, scale=scale)
+    assert plain.scale == 1.0 and scaled.scale == scale
+    for w, w1 in zip(scaled.net.weights, plain.net.weights, strict=True):
+        np.testing.assert_array_equal(w, scale * w1)  # the same draw, times the scale
+    for b in scaled.net.biases:
+        assert np.all(b == 0)
+    np.testing.assert_array_equal(scaled.x, plain.x)  # the data does not depend on it
+
+
+def test_scale_multiplies_the_std_of_a_wide_layer():
+    sizes = (2, 400, 300, 1)
+    plain = PlaygroundModel("He", sizes=sizes, seed=0)
+    scaled = PlaygroundModel("He", sizes=sizes, seed=0, scale=0.25)
+    w = scaled.net.weights[1]
+    assert float(w.std()) == pytest.approx(0.25 * init_std("He", w.shape), rel=0.01)
+    assert float(w.std()) == pytest.approx(0.25 * float(plain.net.weights[1].std()), rel=1e-12)
+
+
+def test_reset_with_a_scale_and_what_keeps_it():
+    model = PlaygroundModel("Too small", "circles", lr=1.0, seed=0)
+    w1 = [w.copy() for w in model.net.weights]
+    model.step(5)
+    model.reset(scale=4.0)
+    assert model.scale == 4.0 and model.step_count == 0 and model.losses.size == 0
+    for w, w_1 in zip(model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+    model.step(5)
+    model.reset()  # keeps the scale: back to the scaled initial weights
+    assert model.scale == 4.0 and model.step_count == 0
+    for w, w_1 in zip(model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+    model.reset(init="He")  # keeps the scale too
+    assert model.scale == 4.0
+    he = make_network("He", rng=np.random.default_rng([0, 1]))
+    for w, e in zip(model.net.weights, he.weights, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * e)
+    model.reset(dataset="moons", scale=None)
+    assert model.scale == 4.0 and model.dataset == "moons"
+    model.reset(scale=1.0)
+    for w, e in zip(model.net.weights, he.weights, strict=True):
+        np.testing.assert_array_equal(w, e)
+
+
+def test_scale_leaves_zero_weights_zero():
+    model = PlaygroundModel("Zero", "circles", seed=0, scale=16.0)
+    assert all(np.all(w == 0) for w in model.net.weights)
+    model.step(3)  # runs under filterwarnings=error: nothing divides by zero
+    assert all(np.all(w == 0) for w in model.net.weights)
+
+
+@pytest.mark.parametrize(
+    ("scale", "exc"),
+    [
+        (0.0, ValueError),
+        (-2.0, ValueError),
+        (float("inf"), ValueError),
+        (float("nan"), ValueError),
+        ("2", TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
+)
+def test_scale_validation(scale, exc):
+    with pytest.raises(exc, match="scale"):
+        PlaygroundModel(scale=scale)
+    model = PlaygroundModel(scale=2.0)
+    weights = [w.copy() for w in model.net.weights]
+    if scale is not None:  # None means "keep" in reset
+        with pytest.raises(exc, match="scale"):
+            model.reset(scale=scale)
+    assert model.scale == 2.0  # a rejected reset changes nothing
+    for w, before in zip(model.net.weights, weights, strict=True):
+        np.testing.assert_array_equal(w, before)
+
+
 # ---------------------------------------------------------------------------- app
 
 
@@ -435,6 +517,67 @@ def test_divergence_shows_status_pauses_and_keeps_pictures(app):
     assert app.controls.status.value == ""
 
 
+def test_scale_slider_sits_next_to_the_initializers(app):
+    slider = app.scale_slider
+    row = next(c for c in app.widget.children if app.init_buttons in getattr(c, "children", ()))
+    assert slider in row.children
+    assert slider.description == "weight scale" and slider.value == 1.0
+    assert (slider.base, 2.0**slider.min, 2.0**slider.max) == (2.0, 1 / 16, 16.0)
+    assert slider.continuous_update is False
+    assert "×" not in app.readout.get_text()  # scale 1 is not mentioned
+
+
+def test_weight_scale_slider_rescales_and_restarts(app):
+    w1 = [w.copy() for w in app.model.net.weights]
+    app.controls.press_step(2)
+    png = bytes(app.view.image.value)
+    renders = app.view.render_count
+    app.scale_slider.value = 4.0
+    assert app.model.scale == 4.0
+    assert app.model.step_count == 0 and len(app.cost_line.get_xdata()) == 0
+    for w, w_1, image in zip(app.model.net.weights, w1, app.weight_images, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+        np.testing.assert_array_equal(image.get_array(), w)
+    assert app.view.render_count == renders + 1
+    assert bytes(app.view.image.value) != png
+    assert app.readout.get_text().startswith("Appropriate ×4 on circles")
+    assert app.weight_titles[0].get_text() == f"W1\nmax {np.max(np.abs(w1[0])) * 4:.2g}"
+    app.controls.press_step()
+    assert app.model.step_count == 10
+    assert "Appropriate ×4" in app.readout.get_text() and "step 10" in app.readout.get_text()
+    app.controls.press_reset()  # Reset keeps the scale
+    assert app.model.scale == app.scale_slider.value == 4.0 and app.model.step_count == 0
+    for w, w_1 in zip(app.model.net.weights, w1, strict=True):
+        np.testing.assert_array_equal(w, 4.0 * w_1)
+
+
+def test_changing_the_initializer_or_dataset_keeps_the_scale(app):
+    app.scale_slider.value = 0.25
+    app.controls.press_step()
+    app.init_buttons.value = "Too large"
+    assert app.model.scale == app.scale_slider.value == 0.25 and app.model.step_count == 0
+    expected = make_network("Too large", rng=np.random.default_rng([0, 1]))
+    for w, e in zip(app.model.net.weights, expected.weights, strict=True):
+        np.testing.assert_array_equal(w, 0.25 * e)
+    assert "Too large ×0.25" in app.readout.get_text()
+    app.dataset_dropdown.value = "moons"
+    assert app.model.scale == 0.25
+    assert "Too large ×0.25 on moons" in app.readout.get_text()
+    app.scale_slider.value = 1.0
+    assert app.readout.get_text().startswith("Too large on moons")
+
+
+def test_weight_scale_with_zero_init_changes_nothing(app):
+    app.init_buttons.value = "Zero"
+    app.scale_slider.value = 16.0  # under filterwarnings=error: no division by zero
+    app.controls.press_step(2)
+    assert all(np.all(w == 0) for w in app.model.net.weights)
+    assert "Zero ×16" in app.readout.get_text()
+    app.view_buttons.value = "gradients"
+    for image in app.weight_images:
+        assert np.all(image.get_array() == 0)
+
+
 def test_fast_redraw_equals_full_rendering(app):
     import io
 
@@ -471,3 +614,10 @@ def test_app_validation():
         Playground(steps_per_tick=0)
     with pytest.raises(ValueError, match="init"):
         Playground("Huge")
+    with pytest.raises(ValueError, match="scale"):
+        Playground(scale=32.0)  # beyond the slider
+    with pytest.raises(ValueError, match="scale"):
+        Playground(scale=0.0)
+    app = Playground(scale=2.0, dpi=40)
+    assert app.model.scale == app.scale_slider.value == 2.0
+    assert "Appropriate ×2" in app.readout.get_text()

@@ -102,3 +102,27 @@ def test_browser_changes_further_apart_than_the_interval_each_redraw(monkeypatch
 
     asyncio.run(learner())
     assert seen == list(INITIALIZERS[:3])
+
+
+def test_burst_of_weight_scale_changes_redraws_first_and_last(interval):
+    app = MnistExplorer("He")
+    seen: list[float] = []
+    redraw = app.refresh
+
+    def refresh() -> None:
+        seen.append(app.model.scale)
+        redraw()
+
+    app.refresh = refresh
+    scales = [2.0, 4.0, 0.5, 0.25]
+
+    async def learner() -> None:
+        for scale in scales:
+            app.scale_slider.set_state({"value": scale})  # as a message from the browser
+        assert seen == [scales[0]], "only the first change redraws at once"
+        await asyncio.sleep(interval * 1.6)
+
+    asyncio.run(learner())
+    assert seen == [scales[0], scales[-1]]
+    assert app.model.scale == app.scale_slider.value == scales[-1]
+    assert "He ×0.25" in app.readout.value

@@ -15,12 +15,12 @@ Small classes, used by :mod:`course_utils.widgets.playground` and
   the kernel runs ``on_step(steps_per_tick)``; clicking Play again cannot start a second
   loop. A guard flag drops a tick that arrives while a step is still running.
 - :class:`TrainingApp` is the plumbing both apps share: it builds their
-  :class:`TrainingControls`, forwards Step / Reset / initializer / learning-rate events to
-  the app's model and redraws, shows the status line (pausing Play once training diverged)
-  and displays the app. Rapid control changes from the browser (a learner clicking through
-  the initializers) do not queue one redraw each: a change that arrives less than
-  :data:`MIN_REDRAW_INTERVAL` after the last redraw only schedules one trailing redraw, which
-  shows whatever value came last.
+  :class:`TrainingControls` and the weight-scale slider, forwards Step / Reset / initializer /
+  weight-scale / learning-rate events to the app's model and redraws, shows the status line
+  (pausing Play once training diverged) and displays the app. Rapid control changes from the
+  browser (a learner clicking through the initializers) do not queue one redraw each: a
+  change that arrives less than :data:`MIN_REDRAW_INTERVAL` after the last redraw only
+  schedules one trailing redraw, which shows whatever value came last.
 
 Both work without a kernel: ipywidgets falls back to a dummy comm, so tests set ``.value``
 on the widgets and call :meth:`TrainingControls.press_step` /
@@ -44,10 +44,15 @@ from matplotlib.figure import Figure
 
 from course_utils._validation import check_float, check_int
 
-__all__ = ["FigureView", "TrainingApp", "TrainingControls"]
+__all__ = ["FigureView", "TrainingApp", "TrainingControls", "scale_suffix"]
 
 #: Largest value of the Play counter; at 5 ticks per second this lasts for years.
 PLAY_MAX = 10**9
+
+#: Range of the apps' "weight scale" slider: factors ``2**SCALE_EXPONENTS[0]`` (1/16) to
+#: ``2**SCALE_EXPONENTS[1]`` (16) in steps of ``2**SCALE_STEP`` (sqrt 2).
+SCALE_EXPONENTS: tuple[float, float] = (-4.0, 4.0)
+SCALE_STEP = 0.5
 
 #: Shortest time (seconds) between two redraws caused by control changes in a live kernel.
 #: Changes that arrive sooner are folded into one redraw of the latest state.
@@ -396,9 +401,10 @@ class TrainingApp:
     """Plumbing shared by the apps built on :class:`TrainingControls` (a mixin).
 
     A subclass sets :attr:`model`, an object with ``step(n)``, ``reset()``,
-    ``reset(init=label)``, a settable ``lr`` and ``diverged_at``; :attr:`controls` (made by
-    :meth:`_make_controls`) and :attr:`widget`, the whole app; and implements
-    :meth:`refresh`. The callbacks below then run the model and redraw.
+    ``reset(init=label)``, ``reset(scale=k)`` (both keep the other settings), a ``scale``, a
+    settable ``lr`` and ``diverged_at``; :attr:`controls` (made by :meth:`_make_controls`),
+    a weight-scale slider (made by :meth:`_make_scale_slider`) and :attr:`widget`, the whole
+    app; and implements :meth:`refresh`. The callbacks below then run the model and redraw.
     """
 
     model: Any
@@ -418,6 +424,32 @@ class TrainingApp:
             interval_ms=interval_ms,
             lr=self.model.lr,
             lr_range=(1e-3, 10.0),
+        )
+
+    def _make_scale_slider(self) -> widgets.FloatLogSlider:
+        """The "weight scale" slider (1/16 to 16, factors of sqrt 2), at the model's scale.
+
+        Its value multiplies every initial weight matrix: the weights' standard deviation is
+        the slider's value times the initializer's. Observe it with :meth:`_on_scale`.
+        """
+        low, high = SCALE_EXPONENTS
+        scale = self.model.scale
+        if not 2.0**low <= scale <= 2.0**high:
+            raise ValueError(
+                f"scale must lie inside the slider's range [{2.0**low:g}, {2.0**high:g}], "
+                f"got {scale:g}"
+            )
+        return widgets.FloatLogSlider(
+            value=scale,
+            base=2,
+            min=low,
+            max=high,
+            step=SCALE_STEP,
+            description="weight scale",
+            readout_format=".3",  # d3-format: 3 significant digits, no trailing zeros ("1")
+            continuous_update=False,
+            tooltip="Multiplies every initial weight matrix (restarts at step 0)",
+            style={"description_width": "initial"},
         )
 
     def _show_status(self, text: str) -> None:
@@ -472,6 +504,10 @@ class TrainingApp:
         self.model.reset(init=change["new"])
         self.request_refresh(change)
 
+    def _on_scale(self, change: dict) -> None:
+        self.model.reset(scale=change["new"])
+        self.request_refresh(change)
+
     def _on_lr(self, change: dict) -> None:
         self.model.lr = float(change["new"])
         self.request_refresh(change)
@@ -483,6 +519,20 @@ class TrainingApp:
         from IPython.display import display
 
         display(self.widget)
+
+
+def scale_suffix(scale: float) -> str:
+    """``" ×k"`` for a weight scale ``k`` other than 1 (3 significant digits), else ``""``.
+
+    The apps append it to the initializer's name in their readouts, e.g. ``"Too small ×4"``.
+
+    Examples
+    --------
+    >>> scale_suffix(4.0), scale_suffix(2**-0.5), scale_suffix(1.0)
+    (' ×4', ' ×0.707', '')
+    """
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
+    return "" if scale == 1.0 else f" ×{scale:.3g}"
 
 
 def _from_browser(change: dict) -> bool:

@@ -20,6 +20,10 @@ He                ``he_normal``         N(0, 2/n)
 Orthogonal        ``orthogonal``        scaled (semi-)orthogonal, gain 1
 ================  ====================  ===============================================
 
+A weight scale ``k`` (default 1) multiplies every initial weight matrix, so a weight's
+standard deviation is ``k`` times the one above (and its variance ``k**2`` times); the biases
+stay zero. Xavier at ``k = sqrt 2`` is He's variance, for example; Zero stays zero.
+
 The article's "Xavier" is N(0, 1/n) with *variance* 1/n (its section III and footnote 4);
 its footnote 3 writes N(0, 1/sqrt(n)), which read as (mean, variance) would be a variance of
 1/sqrt(n): a standard deviation written where the variance belongs. The explorer uses
@@ -34,7 +38,8 @@ Two layers of code:
 - :class:`MnistModel`: network, data, trainer and the fixed batch of 100 test images;
   no drawing. ``step(n)``, ``reset(...)``, ``batch_view(kind)``, ``test_accuracy()``.
 - :class:`MnistExplorer`: the app: :class:`course_utils.widgets.base.TrainingControls`
-  (Play/Step/Reset, learning rate), initializer ``ToggleButtons``, an
+  (Play/Step/Reset, learning rate), initializer ``ToggleButtons`` with a "weight scale"
+  ``FloatLogSlider`` (1/16 to 16) next to them, an
   activations/gradients toggle and one :class:`course_utils.widgets.base.FigureView`
   with the per-layer histograms, the 10x10 grid of the fixed batch (blue = right,
   red = wrong), the cost curve and the test accuracy.
@@ -64,7 +69,7 @@ from course_utils._validation import (
 )
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
-from course_utils.widgets.base import FigureView, TrainingApp
+from course_utils.widgets.base import FigureView, TrainingApp, scale_suffix
 
 __all__ = [
     "ACTIVATION_BINS",
@@ -325,6 +330,11 @@ class MnistModel:
     batch_size : int
         Minibatch size.
     dtype : float32 or float64
+    scale : float
+        Weight scale (> 0, finite): every initial weight matrix is multiplied by it right
+        after initialization, so the weights' standard deviation is ``scale`` times the
+        initializer's (biases stay zero). With the same seed, the weights at scale ``k`` are
+        ``k`` times those at scale 1 (exactly for powers of 2; to float rounding otherwise).
 
     Attributes
     ----------
@@ -343,8 +353,10 @@ class MnistModel:
         eval_every: int = 10,
         batch_size: int = BATCH_SIZE,
         dtype: type | np.dtype | str = np.float32,
+        scale: float = 1.0,
     ) -> None:
         self._init = check_choice(init, "init", list(INITIALIZERS))
+        self._scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
         self._lr = check_float(lr, "lr", minimum=0.0, strict_min=True)
         self._seed = check_int(seed, "seed", minimum=0)
         self.eval_every = check_int(eval_every, "eval_every", minimum=1)
@@ -364,6 +376,11 @@ class MnistModel:
     def initializer(self) -> str:
         """The :mod:`course_utils.initializers` name behind :attr:`init`."""
         return INITIALIZERS[self._init]
+
+    @property
+    def scale(self) -> float:
+        """The weight scale: the initial weights are ``scale`` times the initializer's."""
+        return self._scale
 
     @property
     def seed(self) -> int:
@@ -402,8 +419,11 @@ class MnistModel:
         their last finite values."""
         return self.trainer.diverged_at
 
-    def reset(self, init: str | None = None, *, seed: int | None = None) -> None:
-        """Draw a new network (optionally with another initialization or seed) and restart.
+    def reset(
+        self, init: str | None = None, *, seed: int | None = None, scale: float | None = None
+    ) -> None:
+        """Draw a new network (optionally with another initialization, seed or scale) and
+        restart.
 
         Parameters
         ----------
@@ -411,11 +431,19 @@ class MnistModel:
             New initialization label; default keep the current one.
         seed : int, optional
             New seed; default keep the current one (the same weights and batches again).
+        scale : float, optional
+            New weight scale (> 0); default keep the current one. With the same seed the
+            weights are the same draw, multiplied by the new scale.
         """
         if init is not None:
-            self._init = check_choice(init, "init", list(INITIALIZERS))
+            init = check_choice(init, "init", list(INITIALIZERS))
         if seed is not None:
-            self._seed = check_int(seed, "seed", minimum=0)
+            seed = check_int(seed, "seed", minimum=0)
+        if scale is not None:
+            scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
+        self._init = self._init if init is None else init
+        self._seed = self._seed if seed is None else seed
+        self._scale = self._scale if scale is None else scale
         init_seq, batch_seq = np.random.SeedSequence(self._seed).spawn(2)
         self.net = MLP(
             list(SIZES),
@@ -425,6 +453,9 @@ class MnistModel:
             rng=np.random.default_rng(init_seq),
             dtype=self.dtype,
         )
+        if self._scale != 1.0:
+            for w in self.net.weights:
+                w *= self._scale  # in place, in the network's dtype; the biases stay zero
         self.trainer = Trainer(
             self.net,
             self.data.x_train,
@@ -671,6 +702,8 @@ class MnistExplorer(TrainingApp):
         Initial learning rate (within the slider's range 1e-3 .. 10).
     seed : int
         Seed of the model (see :class:`MnistModel`).
+    scale : float
+        Initial weight scale, between 1/16 and 16 (see :class:`MnistModel`).
     steps_per_tick : int
         SGD steps per Play tick or Step click.
     interval_ms : int
@@ -685,14 +718,18 @@ class MnistExplorer(TrainingApp):
     model : MnistModel
     controls : base.TrainingControls (Play / Step / Reset, learning rate, status)
     init_buttons : ipywidgets.ToggleButtons (initialization)
+    scale_slider : ipywidgets.FloatLogSlider ("weight scale", next to the initializers);
+        changing it draws the network again (same seed) with the new scale, at step 0. The
+        scale is kept by Reset and when the initializer changes.
     hist_buttons : ipywidgets.ToggleButtons ("activations" / "gradients")
     view : base.FigureView (updates redraw only the animated artists on a cached background)
     widget : ipywidgets.VBox (the whole app)
     last_view : BatchView drawn last
     hist_patches : the four histogram ``StepPatch`` artists (counts, not densities)
     grid_image : the ``AxesImage`` of the 10 x 10 grid
-    readout : ipywidgets.HTML above the figure: initialization, step, epoch, learning rate,
-        last cost and last test accuracy (text outside the figure costs no rendering)
+    readout : ipywidgets.HTML above the figure: initialization (with the weight scale when
+        it is not 1), step, epoch, learning rate, last cost and last test accuracy (text
+        outside the figure costs no rendering)
     misclassified_text, caption, cost_line, acc_line : the other live artists
 
     Examples
@@ -711,6 +748,7 @@ class MnistExplorer(TrainingApp):
         *,
         lr: float = 0.1,
         seed: int = 0,
+        scale: float = 1.0,
         steps_per_tick: int = 2,
         interval_ms: int = 250,
         eval_every: int = 10,
@@ -719,11 +757,12 @@ class MnistExplorer(TrainingApp):
         steps_per_tick = check_int(steps_per_tick, "steps_per_tick", minimum=1)
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
         dpi = check_int(dpi, "dpi", minimum=40, maximum=200)
-        self.model = MnistModel(init, lr=lr, seed=seed, eval_every=eval_every)
+        self.model = MnistModel(init, lr=lr, seed=seed, eval_every=eval_every, scale=scale)
         self.controls = self._make_controls(steps_per_tick, interval_ms)
         self.init_buttons = widgets.ToggleButtons(
             options=list(INITIALIZERS), value=init, description="init"
         )
+        self.scale_slider = self._make_scale_slider()
         self.hist_buttons = widgets.ToggleButtons(
             options=list(HIST_KINDS), value="activations", description="histograms"
         )
@@ -735,7 +774,10 @@ class MnistExplorer(TrainingApp):
         self._build_figure()
         self.widget = widgets.VBox(
             [
-                self.init_buttons,
+                widgets.HBox(
+                    [self.init_buttons, self.scale_slider],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
                 self.controls.box,
                 self.hist_buttons,
                 self.readout,
@@ -743,6 +785,7 @@ class MnistExplorer(TrainingApp):
             ]
         )
         self.init_buttons.observe(self._on_init, names="value")
+        self.scale_slider.observe(self._on_scale, names="value")
         self.hist_buttons.observe(self._on_redraw, names="value")
         self.controls.lr.observe(self._on_lr, names="value")
         self.refresh()
@@ -846,7 +889,7 @@ class MnistExplorer(TrainingApp):
         self.diverged_text.set_text(status)
         losses = model.losses
         parts = [
-            f"<b>{model.init}</b> ({model.initializer})",
+            f"<b>{model.init}{scale_suffix(model.scale)}</b> ({model.initializer})",
             f"step {model.step_count}",
             f"epoch {model.epoch:.2f}",
             f"lr {model.lr:.3g}",
@@ -861,7 +904,7 @@ class MnistExplorer(TrainingApp):
         # Inside the figure only what a static picture needs, in few glyphs (text is the
         # slowest artist to render).
         self.caption.set_text(
-            f"{model.init}, step {model.step_count}"
+            f"{model.init}{scale_suffix(model.scale)}, step {model.step_count}"
             + (f";  dL/dz axes in units of {self._scale:.2g}" if self._scale is not None else "")
         )
         key = self._background_key()

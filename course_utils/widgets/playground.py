@@ -17,12 +17,17 @@ Xavier        N(0, 2 / (n + n_out))          Glorot normal
 He            N(0, 2 / n)                    He normal (the ReLU rule)
 ============  =============================  ======================================
 
+A weight scale ``k`` (default 1) multiplies every initial weight matrix, so a weight's
+standard deviation is ``k`` times the one above (and its variance ``k**2`` times); the biases
+stay zero. For example "Too small" at ``k = 10`` is "Appropriate", and Zero stays zero.
+
 Two layers of code:
 
 - :class:`PlaygroundModel`: data, network, :class:`~course_utils.training.Trainer` and the
   initial parameters; no drawing. ``step(n)``, ``reset(...)``, ``grid_probabilities()``,
   ``gradients()``, ``dead_units()``.
-- :class:`Playground`: the app. Initializer ``ToggleButtons``, dataset ``Dropdown``,
+- :class:`Playground`: the app. Initializer ``ToggleButtons`` with a "weight scale"
+  ``FloatLogSlider`` (1/16 to 16) next to them, dataset ``Dropdown``,
   weights/gradients ``ToggleButtons``, :class:`~course_utils.widgets.base.TrainingControls`
   (Play/Pause, Step, Reset, learning rate) and one
   :class:`~course_utils.widgets.base.FigureView` with the cost curve, the decision boundary
@@ -62,7 +67,7 @@ from course_utils._validation import (
 )
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
-from course_utils.widgets.base import FigureView, TrainingApp
+from course_utils.widgets.base import FigureView, TrainingApp, scale_suffix
 
 __all__ = [
     "DATASETS",
@@ -237,9 +242,15 @@ class PlaygroundModel:
         initialization, the same initial weights.
     sizes : list of int
         Layer widths (default :data:`SIZES`).
+    scale : float
+        Weight scale (> 0, finite): every initial weight matrix is multiplied by it right
+        after initialization, so the weights' standard deviation is ``scale`` times the
+        initializer's (biases stay zero). With the same seed, the weights at scale ``k`` are
+        exactly ``k`` times those at scale 1.
 
     Attributes
     ----------
+    init, dataset, seed, scale : the current settings (change them with :meth:`reset`)
     x : ndarray, shape (2, n); y : ndarray, shape (n,)
     net : MLP
     trainer : Trainer
@@ -263,6 +274,7 @@ class PlaygroundModel:
         n: int = 400,
         seed: int = 0,
         sizes: Sequence[int] = SIZES,
+        scale: float = 1.0,
     ) -> None:
         self._lr = check_float(lr, "lr", minimum=0.0, strict_min=True)
         self.n = check_int(n, "n", minimum=2, maximum=100_000)
@@ -275,6 +287,7 @@ class PlaygroundModel:
         self.init = check_choice(init, "init", INITIALIZERS)
         self.dataset = check_choice(dataset, "dataset", DATASETS)
         self.seed = check_int(seed, "seed", minimum=0)
+        self.scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
         self._grid = grid_points()
         self._make_data()
         self._make_network()
@@ -289,6 +302,9 @@ class PlaygroundModel:
         self.net = make_network(
             self.init, sizes=self.sizes, rng=np.random.default_rng([self.seed, 1])
         )
+        if self.scale != 1.0:
+            for w in self.net.weights:
+                w *= self.scale  # in place; the biases stay zero
         self.initial_params = self.net.get_params()
         self._restart()
 
@@ -297,11 +313,28 @@ class PlaygroundModel:
         self._grad_cache: tuple[int, list[np.ndarray] | None] | None = None
 
     def reset(
-        self, *, init: str | None = None, dataset: str | None = None, seed: int | None = None
+        self,
+        *,
+        init: str | None = None,
+        dataset: str | None = None,
+        seed: int | None = None,
+        scale: float | None = None,
     ) -> None:
-        """Back to step 0, optionally with another initialization, dataset or seed.
+        """Back to step 0, optionally with another initialization, dataset, seed or scale.
 
         Without arguments the network gets back exactly its initial parameters.
+
+        Parameters
+        ----------
+        init : str, optional
+            New initialization label; default keep the current one.
+        dataset : str, optional
+            New dataset; default keep the current one.
+        seed : int, optional
+            New seed; default keep the current one.
+        scale : float, optional
+            New weight scale (> 0); default keep the current one. The other settings stay,
+            so the weights are the same draw as before, multiplied by the new scale.
         """
         if init is not None:
             init = check_choice(init, "init", INITIALIZERS)
@@ -309,13 +342,20 @@ class PlaygroundModel:
             dataset = check_choice(dataset, "dataset", DATASETS)
         if seed is not None:
             seed = check_int(seed, "seed", minimum=0)
+        if scale is not None:
+            scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
         new_data = (dataset is not None and dataset != self.dataset) or (
             seed is not None and seed != self.seed
         )
-        new_net = new_data or (init is not None and init != self.init)
+        new_net = (
+            new_data
+            or (init is not None and init != self.init)
+            or (scale is not None and scale != self.scale)
+        )
         self.init = init or self.init
         self.dataset = dataset or self.dataset
         self.seed = self.seed if seed is None else seed
+        self.scale = self.scale if scale is None else scale
         if new_data:
             self._make_data()
         if new_net:
@@ -506,6 +546,8 @@ class Playground(TrainingApp):
         Initial learning rate.
     seed : int
         Seed of the data and the weights (see :class:`PlaygroundModel`).
+    scale : float
+        Initial weight scale, between 1/16 and 16 (see :class:`PlaygroundModel`).
     steps_per_tick : int
         Gradient-descent steps per Play tick or Step click.
     interval_ms : int
@@ -518,6 +560,9 @@ class Playground(TrainingApp):
     model : PlaygroundModel
     controls : base.TrainingControls
     init_buttons : ipywidgets.ToggleButtons (initialization)
+    scale_slider : ipywidgets.FloatLogSlider ("weight scale", next to the initializers);
+        changing it restarts at step 0 with the same draw of weights times the new scale.
+        The scale is kept by Reset and when the initializer or the dataset changes.
     dataset_dropdown : ipywidgets.Dropdown
     view_buttons : ipywidgets.ToggleButtons ("weights" / "gradients")
     view : base.FigureView
@@ -541,6 +586,7 @@ class Playground(TrainingApp):
         *,
         lr: float = 0.5,
         seed: int = 0,
+        scale: float = 1.0,
         steps_per_tick: int = 10,
         interval_ms: int = 200,
         dpi: int = 80,
@@ -548,7 +594,7 @@ class Playground(TrainingApp):
         steps_per_tick = check_int(steps_per_tick, "steps_per_tick", minimum=1)
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
         dpi = check_int(dpi, "dpi", minimum=10)
-        self.model = PlaygroundModel(init, dataset, lr=lr, seed=seed)
+        self.model = PlaygroundModel(init, dataset, lr=lr, seed=seed, scale=scale)
         self.controls = self._make_controls(steps_per_tick, interval_ms)
         self.init_buttons = widgets.ToggleButtons(
             options=list(INITIALIZERS),
@@ -556,6 +602,7 @@ class Playground(TrainingApp):
             description="init",
             style={"button_width": "88px"},
         )
+        self.scale_slider = self._make_scale_slider()
         self.dataset_dropdown = widgets.Dropdown(
             options=list(DATASETS), value=self.model.dataset, description="dataset"
         )
@@ -566,13 +613,17 @@ class Playground(TrainingApp):
         self._build_figure()
         self.widget = widgets.VBox(
             [
-                self.init_buttons,
+                widgets.HBox(
+                    [self.init_buttons, self.scale_slider],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
                 widgets.HBox([self.dataset_dropdown, self.view_buttons]),
                 self.controls.box,
                 self.view.image,
             ]
         )
         self.init_buttons.observe(self._on_init, names="value")
+        self.scale_slider.observe(self._on_scale, names="value")
         self.dataset_dropdown.observe(self._on_dataset, names="value")
         self.view_buttons.observe(self._on_redraw, names="value")
         self.controls.lr.observe(self._on_lr, names="value")
@@ -668,7 +719,8 @@ class Playground(TrainingApp):
         accuracy = model.accuracy()
         self.boundary_title.set_text(f"P(class 1), accuracy {accuracy:.1%}")
         self.readout.set_text(
-            f"{model.init} on {model.dataset}   step {model.step_count}   lr {model.lr:.3g}"
+            f"{model.init}{scale_suffix(model.scale)} on {model.dataset}   "
+            f"step {model.step_count}   lr {model.lr:.3g}"
         )
         self._show_status(self.status_text())
         self.view.redraw(full=full or limits_changed)
