@@ -308,7 +308,9 @@ def test_random_arrays_finite_bounded_monotone(case, data, dtype):
         )
     )
     g = act.get(name, **kw)
-    with np.errstate(all="raise"):
+    # Overflow, invalid and divide-by-zero would be bugs. Underflow to a subnormal or to 0
+    # (e.g. slope * 1e-38 in float32) is correct rounding, and numpy ignores it by default.
+    with np.errstate(all="raise", under="ignore"):
         a, d = g(z), g.derivative(z)
     assert a.shape == z.shape
     assert d.shape == z.shape
