@@ -59,9 +59,7 @@ import importlib.util
 import json
 import os
 import platform
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -72,15 +70,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser import lab  # noqa: E402
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Server,
-    free_port,
-    stop_process,
-    wait_for_http,
-    write_lab_settings,
-)
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server, running_lab  # noqa: E402
 
 README = ROOT / "README.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
@@ -292,50 +282,15 @@ def write_notebook(folder: Path, kinds: list[str]) -> Path:
 
 @contextlib.contextmanager
 def lab_server(folder: Path) -> Iterator[Server]:
-    """JupyterLab serving ``folder/root`` on 127.0.0.1 (the browser tests' settings)."""
+    """JupyterLab serving ``folder/root``, as in the browser tests; kernels stopped on exit."""
     root = folder / "root"
     root.mkdir()
-    settings = folder / "user-settings"
-    write_lab_settings(settings)
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={folder / 'workspaces'}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}
-    env.pop("MPLBACKEND", None)
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    with open(folder / "lab.log", "w") as log:
-        proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
-        )
+    with running_lab(root, folder) as server:
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base}/api/status?token={token}", proc)
-            server = Server(base, token, root, proc)
-            try:
-                yield server
-            finally:
-                with contextlib.suppress(OSError):
-                    server.shutdown_kernels()
+            yield server
         finally:
-            stop_process(proc)
+            with contextlib.suppress(OSError):
+                server.shutdown_kernels()
 
 
 # Click the mechanism's button and resolve with the milliseconds until its new picture is

@@ -132,15 +132,15 @@ class Server:
                 urllib.request.urlopen(req, timeout=10).close()  # noqa: S310
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """JupyterLab on 127.0.0.1, a free port and a random token, serving a copy of notebooks/.
+@contextlib.contextmanager
+def running_lab(root: Path, state: Path) -> Iterator[Server]:
+    """JupyterLab on 127.0.0.1, a free port and a random token, serving ``root``.
 
-    A copy, so that JupyterLab's autosave can never rewrite the stored outputs.
+    Its settings, workspaces and log live in ``state``. The server is stopped by its
+    process id on exit, also after a failure. Used by these tests and by
+    ``scripts/bench_figures.py``.
     """
-    root = tmp_path_factory.mktemp("lab") / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    settings = root.parent / "user-settings"
+    settings = state / "user-settings"
     write_lab_settings(settings)
     port, token = free_port(), secrets.token_hex(16)
     cmd = [
@@ -156,25 +156,36 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         f"--ServerApp.root_dir={root}",
         "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={root.parent / 'workspaces'}",
+        f"--LabApp.workspaces_dir={state / 'workspaces'}",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = open(root.parent / "lab.log", "w")  # noqa: SIM115 (closed below)
     env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}
     env.pop("MPLBACKEND", None)
-    proc = subprocess.Popen(
-        cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/api/status?token={token}", proc)
-        yield Server(base, token, root, proc)
-    finally:
-        stop_process(proc)
-        log.close()
+    with open(state / "lab.log", "w") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for_http(f"{base}/api/status?token={token}", proc)
+            yield Server(base, token, root, proc)
+        finally:
+            stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """JupyterLab serving a copy of notebooks/, for the whole session.
+
+    A copy, so that JupyterLab's autosave can never rewrite the stored outputs.
+    """
+    root = tmp_path_factory.mktemp("lab") / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with running_lab(root, root.parent) as server:
+        yield server
 
 
 @pytest.fixture
