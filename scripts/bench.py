@@ -275,6 +275,21 @@ def fmt_ms(seconds: float) -> str:
     return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1e3:.3g} s"
 
 
+def write_readme_block(table: str, start: str, end: str, command: str) -> None:
+    """Replace what README.md holds between the markers ``start`` and ``end`` by ``table``."""
+    text = README.read_text(encoding="utf-8")
+    if start in text and end in text and text.index(start) < text.index(end):
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
+        README.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+        print(f"\nREADME.md updated between {start} and {end}.")
+    else:
+        print(
+            f"\nREADME.md has no {start} ... {end} markers: the table above was not written. "
+            f"Add the markers in the README's Performance section and re-run `{command}`."
+        )
+
+
 def controls_row(name: str, r: dict) -> list[str]:
     detail = ", ".join(f"{k} {fmt_ms(v)}" for k, v in r["per_control"].items())
     ok = "meets" if 1e3 * r["median"] < TARGET_MS else "MISSES"
@@ -429,17 +444,7 @@ def main(argv: list[str]) -> int:
 
     if args.no_write:
         return 0
-    text = README.read_text(encoding="utf-8")
-    if START in text and END in text and text.index(START) < text.index(END):
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        README.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
-        print(f"\nREADME.md updated between {START} and {END}.")
-    else:
-        print(
-            f"\nREADME.md has no {START} ... {END} markers: the table above was not written. "
-            "Add the markers in the README's Performance section and re-run `make bench`."
-        )
+    write_readme_block(table, START, END, "make bench")
     return 0
 
 

@@ -69,10 +69,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench import cpu_name, fmt_ms, write_readme_block  # noqa: E402
 from tests.browser import lab  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server, running_lab  # noqa: E402
 
-README = ROOT / "README.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 NOTEBOOK = "bench_figures.ipynb"
 REFERENCE = "image"
@@ -416,26 +416,11 @@ def p90(samples: list[float]) -> float:
     return sorted(samples)[int(0.9 * (len(samples) - 1))]
 
 
-def fmt_ms(seconds: float) -> str:
-    ms = 1e3 * seconds
-    return f"{ms:.3g} ms" if ms < 1000 else f"{ms / 1e3:.3g} s"
-
-
 def version_of(name: str) -> str:
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def summarize(data: dict, kinds: list[str]) -> dict[str, dict[str, float]]:
@@ -576,21 +561,6 @@ def render(stats: dict, has_ipympl: bool, chromium: str, clicks: int, warmup: in
     return "\n".join(lines)
 
 
-def write_readme(table: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    if START in text and END in text and text.index(START) < text.index(END):
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        README.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
-        print(f"\nREADME.md updated between {START} and {END}.")
-    else:
-        print(
-            f"\nREADME.md has no {START} ... {END} markers: the table above was not written. "
-            "Add the markers in the README's Performance section and re-run "
-            "`make bench-figures`."
-        )
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=20, help="measured clicks per mechanism")
@@ -624,7 +594,7 @@ def main(argv: list[str]) -> int:
     print(table)
     progress("done")
     if not args.no_write:
-        write_readme(table)
+        write_readme_block(table, START, END, "make bench-figures")
     return 0
 
 
