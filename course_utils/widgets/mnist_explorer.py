@@ -769,7 +769,7 @@ class MnistExplorer(TrainingApp):
         self.readout = widgets.HTML()
         self.view = FigureView(figsize=(10.0, 5.0), dpi=dpi)
         self.last_view: BatchView | None = None
-        self._scale: float | None = None
+        self._grad_unit: float | None = None  # x-axis unit of the gradient histograms
         self._drawn_key: tuple | None = None
         self._build_figure()
         self.widget = widgets.VBox(
@@ -903,9 +903,10 @@ class MnistExplorer(TrainingApp):
         self.readout.value = " &nbsp;·&nbsp; ".join(parts)
         # Inside the figure only what a static picture needs, in few glyphs (text is the
         # slowest artist to render).
+        unit = self._grad_unit
         self.caption.set_text(
             f"{model.init}{scale_suffix(model.scale)}, step {model.step_count}"
-            + (f";  dL/dz axes in units of {self._scale:.2g}" if self._scale is not None else "")
+            + (f";  dL/dz axes in units of {unit:.2g}" if unit is not None else "")
         )
         key = self._background_key()
         full = key != self._drawn_key
@@ -916,7 +917,7 @@ class MnistExplorer(TrainingApp):
         counts, edges = histogram_counts(view.values, view.kind)
         r = float(edges[-1])
         gradients = view.kind == "gradients"
-        self._scale = r if gradients else None
+        self._grad_unit = r if gradients else None
         for i, (ax, patch, title, c, v) in enumerate(
             zip(
                 self.hist_axes,
