@@ -94,6 +94,8 @@ def cpu_name() -> str:
 # ---------------------------------------------------------------------------
 # workers (run in fresh interpreters)
 # ---------------------------------------------------------------------------
+# Each worker imports what it measures itself: worker_import times the first
+# ``import course_utils`` of its interpreter, so this module imports nothing of the package.
 
 
 def worker_import() -> dict:
@@ -108,7 +110,7 @@ def worker_import() -> dict:
 def worker_train() -> dict:
     import numpy as np
 
-    from course_utils.widgets.mnist_explorer import MnistModel
+    from course_utils.experiments.mnist import MnistModel
 
     model = MnistModel("Xavier", seed=0)
     trainer = model.trainer
@@ -125,7 +127,7 @@ def worker_torch() -> dict:
     import numpy as np
     import torch
 
-    from course_utils.widgets.mnist_explorer import SIZES, load_data
+    from course_utils.experiments.mnist import SIZES, load_data
 
     torch.manual_seed(0)
     data = load_data()
@@ -202,7 +204,8 @@ def worker_mnist_controls() -> dict:
 
 
 def worker_playground_controls() -> dict:
-    from course_utils.widgets.playground import DATASETS, INITIALIZERS, Playground
+    from course_utils.experiments.playground import DATASETS, INITIALIZERS
+    from course_utils.widgets.playground import Playground
 
     app = Playground()
     inits = iter(list(INITIALIZERS) * 100)

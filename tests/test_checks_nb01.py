@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from course_utils.checks import Feedback, nb01
-from course_utils.widgets.playground import init_std
+from course_utils.experiments.playground import init_std, make_network
 
 # ---------------------------------------------------------------------------- exercise 1
 
@@ -100,7 +100,6 @@ def test_gradient_rows_wrong_answers_explain(make, fragment):
 
 def test_zero_init_gradient_is_really_only_b3():
     from course_utils import datasets
-    from course_utils.widgets.playground import make_network
 
     net = make_network("Zero", rng=0)
     x, y = nb01.unbalanced_circles()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_utils.checks import nb07
-from course_utils.widgets.mnist_explorer import MnistModel
+from course_utils.experiments.mnist import INITIALIZERS, MnistModel
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +131,6 @@ def test_reference_values_validate_init(fn, init, exc, match):
 
 
 def test_reference_values_accept_every_explorer_label():
-    from course_utils.widgets.mnist_explorer import INITIALIZERS
-
     for init in INITIALIZERS:
         fractions = nb07.saturated_fractions(init)
         assert fractions.shape == (4,) and np.all((fractions >= 0) & (fractions <= 1))

@@ -1,4 +1,4 @@
-"""Bad and good ``dtype`` arguments of ``widgets.mnist_explorer.load_data``.
+"""Bad and good ``dtype`` arguments of ``experiments.mnist.load_data``.
 
 Kept apart from tests/test_widgets_mnist_explorer.py (the explorer app's own tests).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils.widgets.mnist_explorer import load_data
+from course_utils.experiments.mnist import load_data
 
 
 @pytest.mark.parametrize(

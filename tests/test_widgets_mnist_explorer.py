@@ -9,18 +9,21 @@ import pytest
 from PIL import Image
 
 from course_utils import initializers
-from course_utils.widgets.mnist_explorer import (
-    ACTIVATION_BINS,
+from course_utils.experiments.mnist import (
     BATCH_SIZE,
-    GRADIENT_BINS,
+    INITIALIZER_NAMES,
     INITIALIZERS,
     SIZES,
-    MnistExplorer,
     MnistModel,
     compare_initializers,
+    load_data,
+)
+from course_utils.widgets.mnist_explorer import (
+    ACTIVATION_BINS,
+    GRADIENT_BINS,
+    MnistExplorer,
     draw_comparison,
     histogram_counts,
-    load_data,
     mosaic,
 )
 
@@ -151,7 +154,7 @@ def test_model_follows_the_article_setup():
 @pytest.mark.parametrize("label", list(INITIALIZERS))
 def test_each_initialization_has_its_variance(label):
     model = MnistModel(label)
-    name = INITIALIZERS[label]
+    name = INITIALIZER_NAMES[label]
     for w in model.net.weights[:4]:
         expected = initializers.variance(name, w.shape)
         if expected == 0:

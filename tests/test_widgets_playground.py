@@ -1,4 +1,4 @@
-"""Headless tests of the initialization playground (course_utils.widgets.playground).
+"""Headless tests of the initialization playground: its model and its app.
 
 The app is driven like a learner would: set control values, press Step and Reset, then
 check the model state and the figure's artists.
@@ -13,24 +13,26 @@ import numpy as np
 import pytest
 
 from course_utils import datasets
-from course_utils.mlp import MLP
-from course_utils.widgets.playground import (
+from course_utils.experiments.playground import (
     DATASETS,
     GRID_LIM,
     GRID_SIZE,
     INITIALIZERS,
     SIZES,
-    Playground,
     PlaygroundModel,
-    cost_limits,
     dead_units,
-    draw_cost,
-    draw_decision_boundary,
     grid_points,
     init_std,
     initializer,
     make_network,
     unit_spread,
+)
+from course_utils.mlp import MLP
+from course_utils.widgets.playground import (
+    Playground,
+    cost_limits,
+    draw_cost,
+    draw_decision_boundary,
 )
 
 

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
+from course_utils.experiments.playground import INITIALIZERS
 from course_utils.widgets import base
 from course_utils.widgets.mnist_explorer import MnistExplorer
-from course_utils.widgets.playground import INITIALIZERS, Playground
+from course_utils.widgets.playground import Playground
 
 INTERVAL = 0.5  # generous, so that a slow machine still sees the changes as rapid
 

@@ -1,7 +1,7 @@
 """Checks for the exercises of ``07_mnist_explorer.ipynb``.
 
 The expected values are recomputed here with the explorer's own model
-(:class:`course_utils.widgets.mnist_explorer.MnistModel`, seed 0, float32): the fixed batch
+(:class:`course_utils.experiments.mnist.MnistModel`, seed 0, float32): the fixed batch
 of 100 test digits at step 0, and a zero-initialized network after 40 steps. Tolerances
 allow for float32 round-off differences between machines.
 """
@@ -15,6 +15,7 @@ import numpy as np
 
 from course_utils._validation import check_choice
 from course_utils.checks import Feedback, compare_arrays, compare_scalar
+from course_utils.experiments.mnist import INITIALIZERS, MnistModel, load_data
 
 __all__ = [
     "SATURATION_THRESHOLD",
@@ -36,16 +37,12 @@ ZERO_INIT_STEPS = 40
 
 @functools.lru_cache(maxsize=8)
 def _step0(init: str, kind: str) -> tuple[np.ndarray, ...]:
-    from course_utils.widgets.mnist_explorer import MnistModel
-
     values = MnistModel(init, seed=0).batch_view(kind).values
     return tuple(np.array(v, dtype=np.float64) for v in values)
 
 
 def _check_init(init: object) -> str:
-    from course_utils.widgets.mnist_explorer import INITIALIZERS
-
-    return check_choice(init, "init", list(INITIALIZERS))
+    return check_choice(init, "init", INITIALIZERS)
 
 
 def saturated_fractions(init: str = "Standard Normal") -> np.ndarray:
@@ -54,7 +51,7 @@ def saturated_fractions(init: str = "Standard Normal") -> np.ndarray:
     Parameters
     ----------
     init : str
-        A label of :data:`course_utils.widgets.mnist_explorer.INITIALIZERS`.
+        A label of :data:`course_utils.experiments.mnist.INITIALIZERS`.
 
     Returns
     -------
@@ -73,7 +70,7 @@ def gradient_ratio(init: str = "Uniform") -> float:
     Parameters
     ----------
     init : str
-        A label of :data:`course_utils.widgets.mnist_explorer.INITIALIZERS`.
+        A label of :data:`course_utils.experiments.mnist.INITIALIZERS`.
 
     Returns
     -------
@@ -87,8 +84,6 @@ def gradient_ratio(init: str = "Uniform") -> float:
 @functools.lru_cache(maxsize=1)
 def zero_init_predictions() -> np.ndarray:
     """Test-set predictions of a zero-initialized network after ``ZERO_INIT_STEPS`` steps."""
-    from course_utils.widgets.mnist_explorer import MnistModel
-
     model = MnistModel("Zero", seed=0)
     model.step(ZERO_INIT_STEPS)
     predictions = model.net.predict(model.data.x_test)
@@ -166,8 +161,6 @@ def check_zero_init(accuracy: object, n_classes: object) -> Feedback:
             f"n_classes = {n_classes}, but the network predicts {expected_classes} different "
             f"class(es): count np.unique(predictions) over the test set.",
         )
-    from course_utils.widgets.mnist_explorer import load_data
-
     expected = float(np.mean(predictions == load_data().y_test))
     if isinstance(accuracy, numbers.Real) and np.isclose(float(accuracy), 100 * expected):
         return Feedback(False, "accuracy is a percentage; give a fraction between 0 and 1.")

@@ -3,4 +3,10 @@
 Each module here holds what one lesson (or app) computes, in numpy; the ipywidgets apps
 that show these models live in :mod:`course_utils.widgets`, the exercise checks in
 :mod:`course_utils.checks`. Nothing in this package imports ipywidgets.
+
+Modules
+-------
+base        LessonModel, what the lesson models share (learning rate, quiet steps, scale)
+playground  notebook 01: a [2, 6, 3, 1] ReLU network on 2-D toy data, six initializations
+mnist       notebook 07: a [784, 300 x 4, 10] tanh network on 5,000 MNIST digits
 """

@@ -5,9 +5,13 @@ Importing this package imports ipywidgets; the apps also import matplotlib. The 
 
 Modules
 -------
+base            FigureView, TrainingControls and TrainingApp, shared by the apps
 picker          InitializerPicker: choose an initializer and a scale, see n_in·Var(W)
-playground      the 2-D playground of notebook 01
-mnist_explorer  the MNIST explorer of notebook 07
+playground      the app of notebook 01's playground (model: experiments.playground)
+mnist_explorer  the app of notebook 07's MNIST explorer (model: experiments.mnist)
+
+The lesson models the apps show live in :mod:`course_utils.experiments` and need neither
+ipywidgets nor matplotlib.
 """
 
 from __future__ import annotations

@@ -1,0 +1,82 @@
+"""What the lessons' trainable models share: a settable learning rate, quiet stepping and
+the weight scale.
+
+:class:`LessonModel` is the small base of
+:class:`~course_utils.experiments.playground.PlaygroundModel` and
+:class:`~course_utils.experiments.mnist.MnistModel`. A subclass holds an
+:class:`~course_utils.mlp.MLP` in ``net``, its :class:`~course_utils.training.Trainer` in
+``trainer`` and the learning rate in ``_lr``; it builds the network with
+:meth:`LessonModel._scale_weights` applied right after the initialization.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from course_utils._validation import check_float
+from course_utils.mlp import MLP
+from course_utils.training import DivergenceWarning, Trainer
+
+__all__ = ["LessonModel", "check_positive"]
+
+
+def check_positive(value: object, name: str) -> float:
+    """``value`` as a finite float > 0 (a learning rate, a weight scale)."""
+    return check_float(value, name, minimum=0.0, strict_min=True)
+
+
+class LessonModel:
+    """Base of the lesson models: learning rate, divergence and quiet training steps.
+
+    Attributes
+    ----------
+    net : MLP
+        The network, trained in place.
+    trainer : Trainer
+        Its trainer; replaced by the subclass whenever the model restarts.
+    """
+
+    net: MLP
+    trainer: Trainer
+    _lr: float
+
+    @property
+    def lr(self) -> float:
+        """Learning rate; setting it takes effect at the next step (no reset)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = check_positive(value, "lr")
+        self.trainer.lr = self._lr
+
+    @property
+    def diverged_at(self) -> int | None:
+        """Step at which the cost, a gradient or an update stopped being finite, or None.
+
+        Training stopped there; the weights keep their last finite values.
+        """
+        return self.trainer.diverged_at
+
+    def _train(self, n: int) -> int:
+        """Run up to ``n`` trainer steps; return how many ran (fewer after a divergence).
+
+        The :class:`~course_utils.training.DivergenceWarning` is not propagated: the apps
+        show :attr:`diverged_at` instead.
+        """
+        before = len(self.trainer.history)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            self.trainer.step(n)
+        return len(self.trainer.history) - before
+
+    @staticmethod
+    def _scale_weights(net: MLP, scale: float) -> None:
+        """Multiply every weight matrix of ``net`` by ``scale`` in place (biases unchanged).
+
+        In the network's dtype, so with the same draw the weights at scale ``k`` are ``k``
+        times those at scale 1 (exactly for powers of 2).
+        """
+        if scale != 1.0:
+            for w in net.weights:
+                w *= scale
