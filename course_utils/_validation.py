@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from course_utils.activations import Activation
 
 RngLike = np.random.Generator | int | None
 
@@ -156,3 +160,61 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Check that ``value`` is a bool (``numpy.bool_`` accepted) and return it as ``bool``."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_sizes(sizes: object, name: str = "sizes") -> list[int]:
+    """Check layer widths ``[n_0, n_1, ..., n_L]``: 2 or more positive ints, input first."""
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+        raise TypeError(
+            f"{name} must be a list of positive ints (layer widths, input first) such as "
+            f"[784, 300, 10], got {type(sizes).__name__}"
+        )
+    out = [check_int(s, f"{name}[{i}]", minimum=1) for i, s in enumerate(sizes)]
+    if len(out) < 2:
+        raise ValueError(f"{name} must list at least 2 layer widths (input and output), got {out}")
+    return out
+
+
+def check_name(value: object, name: str, valid: Sequence[str], *, kind: str) -> str:
+    """Check that ``value`` is one of the names of a registry (initializers, activations).
+
+    The message lists the ``valid`` names. ``kind`` says what is named, e.g. "initializer".
+    """
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be a str, an {kind} name, one of {list(valid)}; "
+            f"got {type(value).__name__}"
+        )
+    if value not in valid:
+        raise ValueError(f"{name}: unknown {kind} name {value!r}; valid names are {list(valid)}")
+    return value
+
+
+def check_initializer_name(value: object, name: str = "init") -> str:
+    """Check that ``value`` names an initializer of :mod:`course_utils.initializers`."""
+    from course_utils import initializers  # it imports this module: look it up at call time
+
+    return check_name(value, name, initializers.names(), kind="initializer")
+
+
+def check_activation(value: object, name: str = "activation") -> Activation:
+    """An ``Activation`` as is, or the one a name denotes (see ``activations.get``)."""
+    from course_utils import activations  # it imports this module: look it up at call time
+
+    if isinstance(value, activations.Activation):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be an activation name (str) or an Activation, got {type(value).__name__}"
+        )
+    try:
+        return activations.get(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc

@@ -54,6 +54,7 @@ import numpy as np
 from course_utils._validation import (
     RngLike,
     check_array,
+    check_bool,
     check_choice,
     check_dtype,
     check_float,
@@ -526,10 +527,8 @@ def load_mnist(
     the caller may modify freely.
     """
     split = check_choice(split, "split", ["train", "test", "all"])
-    if not isinstance(flatten, bool):
-        raise TypeError(f"flatten must be a bool, got {type(flatten).__name__}")
-    if not isinstance(scale, bool):
-        raise TypeError(f"scale must be a bool, got {type(scale).__name__}")
+    flatten = check_bool(flatten, "flatten")
+    scale = check_bool(scale, "scale")
     dt = check_dtype(dtype)
     path = str(_MNIST_PATH)
     images, labels = _load_mnist_arrays(path)
@@ -586,8 +585,7 @@ def standardize(
         The statistics used (floats for global, ``(n_features, 1)`` arrays per feature).
     """
     X = check_array(X, "X", ndim=2)
-    if not isinstance(per_feature, bool):
-        raise TypeError(f"per_feature must be a bool, got {type(per_feature).__name__}")
+    per_feature = check_bool(per_feature, "per_feature")
     if X.dtype != np.float32:
         X = X.astype(np.float64, copy=False)
     if (mean is None) != (std is None):

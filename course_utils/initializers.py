@@ -75,9 +75,11 @@ import numpy as np
 
 from course_utils._validation import (
     RngLike,
+    check_bool,
     check_choice,
     check_dtype,
     check_float,
+    check_name,
     check_rng,
     check_shape,
 )
@@ -236,12 +238,6 @@ def _check_mode(mode: object) -> str:
 
 def _check_slope(negative_slope: object) -> float:
     return check_float(negative_slope, "negative_slope", minimum=0.0)
-
-
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _he_variance(shape: Shape, mode: object, negative_slope: object) -> float:
@@ -737,7 +733,7 @@ def truncated_normal(
     dims = check_shape(shape, "shape")
     std = check_float(std, "std", minimum=0.0)
     a, b, mass = _check_truncation(a, b)
-    corrected = _check_bool(corrected, "corrected")
+    corrected = check_bool(corrected, "corrected")
     dt = check_dtype(dtype)
     gen = check_rng(rng)
     scale = std
@@ -806,7 +802,7 @@ def _var_truncated_normal(
     check_shape(shape, "shape")
     std = check_float(std, "std", minimum=0.0)
     factor = _truncated_variance_factor(a, b)
-    return std**2 if _check_bool(corrected, "corrected") else std**2 * factor
+    return std**2 if check_bool(corrected, "corrected") else std**2 * factor
 
 
 _REGISTRY: dict[str, tuple[Callable[..., np.ndarray], Callable[..., float]]] = {
@@ -833,11 +829,7 @@ def names() -> list[str]:
 
 
 def _lookup(name: object) -> tuple[Callable[..., np.ndarray], Callable[..., float]]:
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, one of {names()}, got {type(name).__name__}")
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown initializer name {name!r}; valid names are {names()}")
-    return _REGISTRY[name]
+    return _REGISTRY[check_name(name, "name", names(), kind="initializer")]
 
 
 def get(name: str) -> Callable[..., np.ndarray]:

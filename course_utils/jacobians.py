@@ -32,8 +32,8 @@ import math
 
 import numpy as np
 
-from course_utils import activations, theory
-from course_utils._validation import check_array, check_float
+from course_utils import activations
+from course_utils._validation import check_activation, check_array, check_float
 
 __all__ = [
     "QUARTER_CIRCLE_MEAN",
@@ -90,7 +90,7 @@ def layer_jacobian(
     [[1.0, 2.0], [3.0, 4.0]]
     """
     W, z = _check_layer(W, z)
-    act = theory._as_activation(activation)
+    act = check_activation(activation)
     dg = np.asarray(act.derivative(z), dtype=W.dtype)
     if dg.ndim == 1:
         return dg[:, None] * W

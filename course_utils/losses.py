@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,11 +33,14 @@ from course_utils._validation import check_array, check_choice
 
 __all__ = [
     "OUTPUTS",
+    "FusedLoss",
     "binary_cross_entropy",
+    "fused",
     "get",
     "mean_squared_error",
     "output_activation",
     "softmax_cross_entropy",
+    "take_examples",
 ]
 
 #: Output types understood by :func:`get`, :func:`output_activation` and ``MLP``.
@@ -124,17 +128,8 @@ def _prepare_linear(y: object, k: int, m: int, dtype: np.dtype) -> np.ndarray:
 _PREPARE = {"softmax": _prepare_softmax, "sigmoid": _prepare_sigmoid, "linear": _prepare_linear}
 
 
-def _prepare_targets(output: str, y: object, k: int, m: int, dtype: np.dtype) -> np.ndarray:
-    """Validate ``y`` for an output type and return it in the form the kernels expect.
-
-    Softmax: int labels ``(m,)`` (dtype intp) or float ``(K, m)``; sigmoid and linear:
-    float ``(K, m)`` in ``dtype``. Used by ``MLP`` and ``Trainer`` to validate once.
-    """
-    return _PREPARE[output](y, k, m, np.dtype(dtype))
-
-
-def _take(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Select the examples ``idx`` of prepared targets (labels ``(m,)`` or columns)."""
+def take_examples(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Select the examples ``idx`` of prepared targets (labels ``(m,)`` or columns ``(K, m)``)."""
     return y[idx] if y.ndim == 1 else y[:, idx]
 
 
@@ -217,6 +212,43 @@ _ACTIVATE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sigmoid": _sigmoid,
     "linear": lambda z: z,
 }
+
+
+@dataclass(frozen=True)
+class FusedLoss:
+    """An output nonlinearity fused with its loss, without validation: the fast path.
+
+    :class:`~course_utils.mlp.MLP` validates its inputs once (with :attr:`prepare_targets`)
+    and then calls :attr:`activate` in every forward pass and :attr:`loss_and_grad` in
+    every backward pass; :class:`~course_utils.training.Trainer` does the same for every
+    step. The public losses below validate on every call instead.
+
+    Attributes
+    ----------
+    output : {"softmax", "sigmoid", "linear"}
+    activate : callable ``z -> output``
+        Softmax over columns, element-wise sigmoid or identity; finite or not, no checks.
+    loss_and_grad : callable ``(z, y) -> (loss, dz)``
+        Mean loss and ``dz = (output - y) / m`` for targets made by :attr:`prepare_targets`.
+    """
+
+    output: str
+    activate: Callable[[np.ndarray], np.ndarray]
+    loss_and_grad: LossFn
+
+    def prepare_targets(self, y: object, k: int, m: int, dtype: object) -> np.ndarray:
+        """Validate ``y`` for ``K = k`` outputs and ``m`` examples, in the kernels' form.
+
+        Softmax: int labels ``(m,)`` (dtype intp) or float ``(K, m)``; sigmoid and linear:
+        float ``(K, m)`` in ``dtype``. Raises ``TypeError`` / ``ValueError`` naming ``y``.
+        """
+        return _PREPARE[self.output](y, k, m, np.dtype(dtype))
+
+
+def fused(output: str) -> FusedLoss:
+    """The :class:`FusedLoss` of an output type (``"softmax"``, ``"sigmoid"``, ``"linear"``)."""
+    check_choice(output, "output", OUTPUTS)
+    return FusedLoss(output, _ACTIVATE[output], _KERNELS[output])
 
 
 # --------------------------------------------------------------------------- public API

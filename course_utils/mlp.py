@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -27,15 +28,18 @@ from course_utils import initializers as _initializers
 from course_utils import losses as _losses
 from course_utils._validation import (
     RngLike,
+    check_activation,
     check_array,
     check_choice,
     check_dtype,
     check_float,
+    check_initializer_name,
     check_int,
     check_rng,
+    check_sizes,
 )
 
-__all__ = ["MLP", "ForwardCache", "Gradients", "gradient_check"]
+__all__ = ["MLP", "ForwardCache", "Gradients", "TrainableModel", "gradient_check"]
 
 InitFn = Callable[[tuple[int, int], np.random.Generator], np.ndarray]
 
@@ -88,34 +92,47 @@ class Gradients:
     loss: float
 
 
-def _check_sizes(sizes: object) -> list[int]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
-        raise TypeError(
-            f"sizes must be a list of positive ints such as [784, 300, 10], "
-            f"got {type(sizes).__name__}"
-        )
-    sizes = list(sizes)  # type: ignore[arg-type]
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least 2 layer widths (input and output), got {sizes}")
-    return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
+class TrainableModel(Protocol):
+    """The package's internal interface between a network and its trainer.
+
+    :class:`MLP` provides it; :class:`~course_utils.training.Trainer` and
+    :func:`gradient_check` use it. The public ``forward`` / ``backward`` validate their
+    arguments on every call; a trainer validates the data once, with :meth:`_check_x` and
+    :meth:`_prepare_y`, and then runs :meth:`_forward` and :meth:`_backward` on minibatches
+    of it at every step, without further checks. The names start with an underscore
+    because a learner never needs them: they are the fast path, not the lesson. The loss
+    side of that path is :class:`course_utils.losses.FusedLoss`.
+    """
+
+    sizes: list[int]
+    n_layers: int
+    output: str
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    activations: list[_activations.Activation]
+
+    def _check_x(self, x: object) -> np.ndarray:
+        """``x`` validated and cast: shape ``(sizes[0], m)``, the model's dtype."""
+        ...
+
+    def _prepare_y(self, y: object, m: int) -> np.ndarray:
+        """Targets ``y`` of ``m`` examples validated, in the form the loss kernel expects."""
+        ...
+
+    def _forward(self, x: np.ndarray) -> ForwardCache:
+        """Forward pass on an ``x`` from :meth:`_check_x` (no validation)."""
+        ...
+
+    def _backward(
+        self, cache: ForwardCache, y: np.ndarray, *, input_grad: bool = True
+    ) -> Gradients:
+        """Backward pass with targets from :meth:`_prepare_y` (no validation)."""
+        ...
 
 
 def _check_hidden(hidden: object, n_hidden: int) -> list[_activations.Activation]:
-    def one(h: object, name: str) -> _activations.Activation:
-        if isinstance(h, _activations.Activation):
-            return h
-        if isinstance(h, str):
-            try:
-                return _activations.get(h)
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from exc
-        raise TypeError(
-            f"{name} must be an activation name or an Activation, got {type(h).__name__}"
-        )
-
     if isinstance(hidden, (str, _activations.Activation)):
-        act = one(hidden, "hidden")
-        return [act] * n_hidden
+        return [check_activation(hidden, "hidden")] * n_hidden
     if not isinstance(hidden, Sequence):
         raise TypeError(
             f"hidden must be an activation name or a list of {n_hidden} names, "
@@ -125,7 +142,7 @@ def _check_hidden(hidden: object, n_hidden: int) -> list[_activations.Activation
         raise ValueError(
             f"hidden must have one activation per hidden layer ({n_hidden}), got {len(hidden)}"
         )
-    return [one(h, f"hidden[{i}]") for i, h in enumerate(hidden)]
+    return [check_activation(h, f"hidden[{i}]") for i, h in enumerate(hidden)]
 
 
 def _check_output(output: object, n_out: int) -> str:
@@ -135,6 +152,49 @@ def _check_output(output: object, n_out: int) -> str:
             f"output='sigmoid' needs a single output unit (sizes[-1] == 1), got sizes[-1]={n_out}"
         )
     return output  # type: ignore[return-value]
+
+
+def _layer_initializers(
+    init: object, init_kwargs: object, n_layers: int, dtype: np.dtype
+) -> list[InitFn]:
+    """One ``f(shape, rng) -> ndarray`` per weight layer from the three forms of ``init``.
+
+    An initializer name (with its ``init_kwargs``, drawn in ``dtype``), one callable for
+    every layer, or a list of ``n_layers`` callables.
+    """
+    if init_kwargs is not None and not isinstance(init_kwargs, dict):
+        raise TypeError(f"init_kwargs must be a dict or None, got {type(init_kwargs).__name__}")
+    if isinstance(init, str):
+        fn = _initializers.get(check_initializer_name(init, "init"))
+        kwargs = dict(init_kwargs or {})
+
+        def named(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+            try:
+                return fn(shape, **kwargs, rng=rng, dtype=dtype)
+            except TypeError as exc:
+                raise TypeError(
+                    f"init_kwargs {kwargs} do not fit initializer {init!r}: {exc}"
+                ) from exc
+
+        return [named] * n_layers
+    if init_kwargs:
+        raise ValueError("init_kwargs only apply when init is an initializer name")
+    if callable(init):
+        return [init] * n_layers  # type: ignore[list-item]
+    if not isinstance(init, Sequence):
+        raise TypeError(
+            f"init must be an initializer name, a callable or a list of callables, "
+            f"got {type(init).__name__}"
+        )
+    fns = list(init)
+    if len(fns) != n_layers:
+        raise ValueError(
+            f"init must have one callable per weight layer ({n_layers}), got {len(fns)}"
+        )
+    for i, f in enumerate(fns):
+        if not callable(f):
+            raise TypeError(f"init[{i}] must be callable, got {type(f).__name__}")
+    return fns
 
 
 class MLP:
@@ -187,64 +247,24 @@ class MLP:
     ) -> None:
         self._configure(sizes, hidden, output, dtype)
         rng = check_rng(rng)
-        shapes = self.shapes
-        if init_kwargs is not None and not isinstance(init_kwargs, dict):
-            raise TypeError(f"init_kwargs must be a dict or None, got {type(init_kwargs).__name__}")
-        if isinstance(init, str):
-            valid = _initializers.names()
-            if init not in valid:
-                raise ValueError(
-                    f"init must be one of {valid} or a list of callables, got {init!r}"
-                )
-            fn = _initializers.get(init)
-            kwargs = dict(init_kwargs or {})
-            weights = []
-            for shape in shapes:
-                try:
-                    w = fn(shape, **kwargs, rng=rng, dtype=self.dtype)
-                except TypeError as exc:
-                    raise TypeError(
-                        f"init_kwargs {kwargs} do not fit initializer {init!r}: {exc}"
-                    ) from exc
-                weights.append(w)
-        else:
-            if init_kwargs:
-                raise ValueError("init_kwargs only apply when init is an initializer name")
-            if callable(init):
-                fns = [init] * self.n_layers
-            elif isinstance(init, Sequence):
-                fns = list(init)
-                if len(fns) != self.n_layers:
-                    raise ValueError(
-                        f"init must have one callable per weight layer ({self.n_layers}), "
-                        f"got {len(fns)}"
-                    )
-                for i, f in enumerate(fns):
-                    if not callable(f):
-                        raise TypeError(f"init[{i}] must be callable, got {type(f).__name__}")
-            else:
-                raise TypeError(
-                    f"init must be an initializer name, a callable or a list of callables, "
-                    f"got {type(init).__name__}"
-                )
-            weights = [f(shape, rng) for f, shape in zip(fns, shapes, strict=True)]
+        draw = _layer_initializers(init, init_kwargs, self.n_layers, self.dtype)
         self.init = init
+        # W[l] ~ init, b[l] = 0
         self.weights = [
-            self._check_param(w, s, f"the weights made by init for layer {i + 1}")
-            for i, (w, s) in enumerate(zip(weights, shapes, strict=True))
+            self._check_param(f(shape, rng), shape, f"the weights made by init for layer {l + 1}")
+            for l, (f, shape) in enumerate(zip(draw, self.shapes, strict=True))  # noqa: E741
         ]
         self.biases = [np.zeros((n, 1), dtype=self.dtype) for n in self.sizes[1:]]
 
     # ------------------------------------------------------------------ construction
 
     def _configure(self, sizes: object, hidden: object, output: object, dtype: object) -> None:
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         self.n_layers = len(self.sizes) - 1
         self.output = _check_output(output, self.sizes[-1])
         self.activations = _check_hidden(hidden, self.n_layers - 1)
         self.dtype = check_dtype(dtype)
-        self._loss_kernel = _losses._KERNELS[self.output]
-        self._activate_output = _losses._ACTIVATE[self.output]
+        self._fused = _losses.fused(self.output)
 
     def _check_param(self, p: object, shape: tuple[int, int], name: str) -> np.ndarray:
         arr = check_array(p, name)
@@ -350,7 +370,7 @@ class MLP:
         return arr
 
     def _prepare_y(self, y: object, m: int) -> np.ndarray:
-        return _losses._prepare_targets(self.output, y, self.sizes[-1], m, self.dtype)
+        return self._fused.prepare_targets(y, self.sizes[-1], m, self.dtype)
 
     # ------------------------------------------------------------------ passes
 
@@ -365,7 +385,7 @@ class MLP:
             z = w @ a
             z += b
             zs.append(z)
-            a = self.activations[l](z) if l < last else self._activate_output(z)
+            a = self.activations[l](z) if l < last else self._fused.activate(z)
             if a.dtype != dtype:
                 a = a.astype(dtype)
             acts.append(a)
@@ -376,7 +396,7 @@ class MLP:
     ) -> Gradients:
         """Backward pass with prepared targets; ``da[0]`` is None if not ``input_grad``."""
         n = self.n_layers
-        loss, dz = self._loss_kernel(cache.z[-1], y)
+        loss, dz = self._fused.loss_and_grad(cache.z[-1], y)
         dzs: list[np.ndarray] = [None] * n  # type: ignore[list-item]
         das: list[np.ndarray] = [None] * n  # type: ignore[list-item]
         dws: list[np.ndarray] = [None] * n  # type: ignore[list-item]
@@ -429,7 +449,7 @@ class MLP:
         """Mean loss of the network on ``(x, y)``."""
         x = self._check_x(x)
         y = self._prepare_y(y, x.shape[1])
-        return self._loss_kernel(self._forward(x).z[-1], y)[0]
+        return self._fused.loss_and_grad(self._forward(x).z[-1], y)[0]
 
     def predict(self, x: object) -> np.ndarray:
         """Predictions: class labels ``(m,)`` for softmax (argmax) and sigmoid (p > 0.5),
@@ -537,7 +557,7 @@ def gradient_check(
     grads = model._backward(model._forward(x), y, input_grad=False)
 
     def loss() -> float:
-        return model._loss_kernel(model._forward(x).z[-1], y)[0]
+        return model._fused.loss_and_grad(model._forward(x).z[-1], y)[0]
 
     tiny = np.finfo(np.float64).tiny
     result: dict[str, float] = {}

@@ -45,6 +45,7 @@ import numpy as np
 from course_utils import activations, initializers, theory
 from course_utils._validation import (
     RngLike,
+    check_activation,
     check_choice,
     check_dtype,
     check_float,
@@ -100,7 +101,7 @@ def variance_map(
     >>> round(variance_map("relu", 2**0.5, 3.0), 12)  # He: the variance is kept
     3.0
     """
-    act = theory._as_activation(activation)
+    act = check_activation(activation)
     gain = check_float(gain, "gain", minimum=0.0, strict_min=True)
     second = theory.gaussian_moments(act, q)["second"]
     return gain**2 * second
@@ -133,7 +134,7 @@ def numerical_gain(activation: str | activations.Activation, q: float = 1.0) -> 
     >>> round(numerical_gain("tanh"), 4), round(numerical_gain("logistic"), 4)
     (1.5925, 1.8462)
     """
-    act = theory._as_activation(activation)
+    act = check_activation(activation)
     q = check_float(q, "q", minimum=0.0, strict_min=True)
     second = float(theory.gaussian_moments(act, q)["second"])
     if not second > 0.0:
@@ -181,7 +182,7 @@ def fixed_point(
     >>> round(fixed_point("tanh", 5 / 3), 4)
     1.1785
     """
-    act = theory._as_activation(activation)
+    act = check_activation(activation)
     gain = check_float(gain, "gain", minimum=0.0, strict_min=True)
     q = check_float(q0, "q0", minimum=0.0, strict_min=True)
     rtol = check_float(rtol, "rtol", minimum=0.0, strict_min=True)
@@ -253,7 +254,7 @@ def propagate(
     ndarray, shape (depth, width, m)
         ``out[l - 1]`` is ``z_l``.
     """
-    act = theory._as_activation(activation)
+    act = check_activation(activation)
     if not isinstance(init, str):
         raise TypeError(f"init must be an initializer name (str), got {type(init).__name__}")
     init_fn = initializers.get(init)

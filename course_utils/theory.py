@@ -50,11 +50,15 @@ import numpy as np
 from course_utils import activations, initializers
 from course_utils._validation import (
     RngLike,
+    check_activation,
     check_array,
+    check_bool,
     check_dtype,
     check_float,
+    check_initializer_name,
     check_int,
     check_rng,
+    check_sizes,
 )
 
 __all__ = ["gaussian_moments", "predict_variances", "simulate_variances"]
@@ -74,16 +78,6 @@ _Z_EDGES = np.unique(np.concatenate([[0.75, 1.5, 3.0, 6.0], 2.0 ** np.arange(-3,
 # ---------------------------------------------------------------------------
 # Gaussian expectations
 # ---------------------------------------------------------------------------
-
-
-def _as_activation(activation: object, name: str = "activation") -> activations.Activation:
-    if isinstance(activation, activations.Activation):
-        return activation
-    if isinstance(activation, str):
-        return activations.get(activation)
-    raise TypeError(
-        f"{name} must be an activation name (str) or an Activation, got {type(activation).__name__}"
-    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -212,7 +206,7 @@ def gaussian_moments(
     >>> round(gaussian_moments("logistic", 3.0)["mean"], 12)
     0.5
     """
-    act = _as_activation(activation)
+    act = check_activation(activation)
     order = check_int(order, "order", minimum=2, maximum=200)
     scalar = isinstance(q, numbers.Real) and not isinstance(q, bool)
     q_arr = check_array(q, "q", dtype=np.float64)
@@ -229,35 +223,14 @@ def gaussian_moments(
 # ---------------------------------------------------------------------------
 
 
-def _check_widths(widths: object) -> list[int]:
-    if isinstance(widths, str) or not isinstance(widths, Sequence | np.ndarray):
-        raise TypeError(
-            f"widths must be a sequence of positive ints [n_0, ..., n_L], "
-            f"got {type(widths).__name__}"
-        )
-    out = [check_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(widths)]
-    if len(out) < 2:
-        raise ValueError(f"widths must have at least 2 entries (input and output), got {out}")
-    return out
-
-
 def _check_init(init: object, init_kw: dict[str, object]) -> str:
-    if not isinstance(init, str):
-        raise TypeError(f"init must be an initializer name (str), got {type(init).__name__}")
-    if init not in initializers.names():
-        raise ValueError(f"init must be one of {initializers.names()}, got {init!r}")
+    init = check_initializer_name(init, "init")
     if init == "constant" and init_kw.get("value", 0.0) != 0:
         raise ValueError(
             "init='constant' with a non-zero value is not supported: the theory assumes "
             "zero-mean random weights"
         )
     return init
-
-
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def predict_variances(
@@ -313,11 +286,11 @@ def predict_variances(
     >>> out["z_var"].round(6).tolist()  # grows by n * std**2 = 2.25 per layer
     [2.25, 5.0625]
     """
-    widths = _check_widths(widths)
+    widths = check_sizes(widths, "widths")
     init = _check_init(init, init_kw)
-    act = _as_activation(activation)
+    act = check_activation(activation)
     input_var = check_float(input_var, "input_var", minimum=0.0)
-    last_activation = _check_bool(last_activation, "last_activation")
+    last_activation = check_bool(last_activation, "last_activation")
     identity = activations.get("identity")
     n_layers = len(widths) - 1
     out = {key: np.empty(n_layers) for key in VARIANCE_KEYS}
@@ -396,13 +369,13 @@ def simulate_variances(
         Same keys and shapes as :func:`predict_variances`. Overflowing values (exploding
         initializations) are reported as ``inf`` or ``nan`` without warnings.
     """
-    widths = _check_widths(widths)
+    widths = check_sizes(widths, "widths")
     init = _check_init(init, init_kw)
-    act = _as_activation(activation)
+    act = check_activation(activation)
     input_var = check_float(input_var, "input_var", minimum=0.0)
     m = check_int(m, "m", minimum=1)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
-    last_activation = _check_bool(last_activation, "last_activation")
+    last_activation = check_bool(last_activation, "last_activation")
     dt = check_dtype(dtype)
     gen = check_rng(rng)
     init_fn = initializers.get(init)

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course_utils import losses as _losses
-from course_utils._validation import RngLike, check_float, check_int, check_rng
+from course_utils._validation import RngLike, check_bool, check_float, check_int, check_rng
 from course_utils.mlp import MLP, ForwardCache, Gradients
 
 __all__ = ["STAT_KEYS", "DivergenceWarning", "History", "Trainer", "train"]
@@ -142,7 +142,9 @@ class Trainer:
     Parameters
     ----------
     model : MLP
-        The network; its ``weights`` and ``biases`` are updated in place.
+        The network; its ``weights`` and ``biases`` are updated in place. The trainer
+        uses the fast path of :class:`~course_utils.mlp.TrainableModel` (the data are
+        validated once, here).
     x : array_like, shape (sizes[0], m)
         Training inputs (examples in columns), cast to the model dtype.
     y : array_like
@@ -215,9 +217,7 @@ class Trainer:
         if self.momentum >= 1.0:
             raise ValueError(f"momentum must be < 1, got {self.momentum}")
         self.rng = check_rng(rng)
-        if not isinstance(record_stats, (bool, np.bool_)):
-            raise TypeError(f"record_stats must be a bool, got {type(record_stats).__name__}")
-        self.record_stats = bool(record_stats)
+        self.record_stats = check_bool(record_stats, "record_stats")
         self.record_every = check_int(record_every, "record_every", minimum=1)
         self.saturation_threshold = check_float(
             saturation_threshold, "saturation_threshold", minimum=0.0, strict_min=True
@@ -248,7 +248,7 @@ class Trainer:
             self._pos = 0
         idx = self._order[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
-        return self.x[:, idx], _losses._take(self.y, idx)
+        return self.x[:, idx], _losses.take_examples(self.y, idx)
 
     # ------------------------------------------------------------------ steps
 

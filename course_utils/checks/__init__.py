@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils._validation import check_array, check_float
+from course_utils._validation import check_array, check_bool, check_float
 
 __all__ = [
     "Feedback",
@@ -42,9 +42,7 @@ class Feedback:
     message: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.passed, (bool, np.bool_)):
-            raise TypeError(f"passed must be a bool, got {type(self.passed).__name__}")
-        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "passed", check_bool(self.passed, "passed"))
         _check_str(self.message, "message")
 
     def __bool__(self) -> bool:
