@@ -8,20 +8,6 @@ imported by the core; matplotlib and ipywidgets only by the plotting and widget 
 
 Modules
 -------
-initializers  weight initializers, gains, fans and their theoretical variances
-activations   activation functions and their derivatives
-losses        softmax cross-entropy, binary cross-entropy (from logits), mean squared error
-mlp           a small fully connected network with forward and backward passes
-training      minibatch SGD with per-layer statistics and divergence detection
-theory        predicted per-layer variances at initialization (forward and backward)
-signals       deep linear chains and products of random matrices (growth, overflow)
-jacobians     layer Jacobians and their singular values
-summary       the summary table of initialization parameters, checked by simulation
-plotting      theory-vs-measurement and per-layer histogram figures
-environment   installed versions and a requirements check
-datasets      seeded 2-D toy datasets and 5,000 bundled MNIST digits
-checks        auto-checks for the notebooks' exercises
-widgets       ipywidgets controls and interactive apps (imports ipywidgets and matplotlib)
 """
 
 from __future__ import annotations
@@ -31,24 +17,29 @@ from types import ModuleType
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "activations",
-    "environment",
-    "checks",
-    "datasets",
-    "initializers",
-    "jacobians",
-    "losses",
-    "mlp",
-    "plotting",
-    "signals",
-    "summary",
-    "theory",
-    "training",
-    "widgets",
-)
+#: Every submodule with its one-line description: the single source of ``__all__``, of the
+#: lazy imports below and of the "Modules" list of this docstring. Add a new module here.
+_SUBMODULES: dict[str, str] = {
+    "initializers": "weight initializers, gains, fans and their theoretical variances",
+    "activations": "activation functions and their derivatives",
+    "losses": "softmax cross-entropy, binary cross-entropy (from logits), mean squared error",
+    "mlp": "a small fully connected network with forward and backward passes",
+    "training": "minibatch SGD with per-layer statistics and divergence detection",
+    "theory": "predicted per-layer variances at initialization (forward and backward)",
+    "signals": "deep linear chains and products of random matrices (growth, overflow)",
+    "jacobians": "layer Jacobians and their singular values",
+    "summary": "the summary table of initialization parameters, checked by simulation",
+    "plotting": "theory-vs-measurement and per-layer histogram figures",
+    "environment": "installed versions and a requirements check",
+    "datasets": "seeded 2-D toy datasets and 5,000 bundled MNIST digits",
+    "experiments": "the lessons' models: networks, data and comparison runs (numpy)",
+    "checks": "auto-checks for the notebooks' exercises",
+    "widgets": "ipywidgets controls and interactive apps (imports ipywidgets and matplotlib)",
+}
 
-__all__ = list(_SUBMODULES)
+__doc__ = (__doc__ or "") + "".join(f"{name:13s} {text}\n" for name, text in _SUBMODULES.items())
+
+__all__ = sorted(_SUBMODULES)
 
 
 def __getattr__(name: str) -> ModuleType:
