@@ -1,7 +1,9 @@
 r"""Weight initializers: the family of schemes studied in the course.
 
 Every initializer has the signature ``fn(shape, <params>, *, rng=None, dtype=np.float64)``
-and returns a new array of the requested ``shape``. Weight matrices follow the course
+and returns a new array of the requested ``shape``: ``rng`` is the source of randomness (a
+``numpy.random.Generator``, an int seed or None for fresh entropy) and ``dtype`` the output's
+dtype (float32 or float64). Weight matrices follow the course
 convention ``W.shape == (n_out, n_in)``; convolution kernels are ``(out, in, *kernel)``.
 
 Fans
@@ -414,10 +416,8 @@ def zeros(shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64) -
     ----------
     shape : tuple of int
         Any shape with at least one dimension.
-    rng : numpy.random.Generator, int or None
-        Accepted for a uniform signature; not used.
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring); ``rng`` is not used.
     """
     dims = check_shape(shape, "shape")
     dt = check_dtype(dtype)
@@ -436,10 +436,8 @@ def constant(
         Any shape with at least one dimension.
     value : float
         Finite fill value.
-    rng : numpy.random.Generator, int or None
-        Accepted for a uniform signature; not used.
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring); ``rng`` is not used.
     """
     dims = check_shape(shape, "shape")
     value = check_float(value, "value")
@@ -459,10 +457,8 @@ def uniform(
         Any shape with at least one dimension.
     bound : float
         Half-width of the interval, ``>= 0``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
     bound = check_float(bound, "bound", minimum=0.0)
@@ -480,10 +476,8 @@ def normal(
         Any shape with at least one dimension.
     std : float
         Standard deviation, ``>= 0``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
     std = check_float(std, "std", minimum=0.0)
@@ -499,10 +493,8 @@ def standard_normal(
     ----------
     shape : tuple of int
         Any shape with at least one dimension.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
     return _normal_array(dims, 1.0, rng, dtype)
@@ -520,10 +512,8 @@ def standard_uniform(
     ----------
     shape : tuple of int
         ``(n_out, n_in)`` or ``(out, in, *kernel)``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims, fan_in, _ = _fan_dims(shape)
     return _uniform_array(dims, 1.0 / math.sqrt(fan_in), rng, dtype)
@@ -538,10 +528,8 @@ def lecun_uniform(
     ----------
     shape : tuple of int
         ``(n_out, n_in)`` or ``(out, in, *kernel)``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims, fan_in, _ = _fan_dims(shape)
     return _uniform_array(dims, math.sqrt(3.0 / fan_in), rng, dtype)
@@ -550,14 +538,7 @@ def lecun_uniform(
 def lecun_normal(shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64) -> np.ndarray:
     """LeCun normal: ``N(0, 1/fan_in)``; variance ``1 / fan_in`` (the SELU initialization).
 
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(n_out, n_in)`` or ``(out, in, *kernel)``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    The parameters are those of :func:`lecun_uniform`.
     """
     dims, fan_in, _ = _fan_dims(shape)
     return _normal_array(dims, 1.0 / math.sqrt(fan_in), rng, dtype)
@@ -577,10 +558,8 @@ def xavier_uniform(
         ``(n_out, n_in)`` or ``(out, in, *kernel)``.
     gain : float
         Multiplier ``> 0`` (see :func:`calculate_gain`).
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     var = _xavier_variance(shape, gain)
     return _uniform_array(check_shape(shape, "shape"), math.sqrt(3.0 * var), rng, dtype)
@@ -591,16 +570,7 @@ def xavier_normal(
 ) -> np.ndarray:
     """Glorot/Xavier normal: ``N(0, std**2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(n_out, n_in)`` or ``(out, in, *kernel)``.
-    gain : float
-        Multiplier ``> 0`` (see :func:`calculate_gain`).
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    The parameters are those of :func:`xavier_uniform`.
     """
     var = _xavier_variance(shape, gain)
     return _normal_array(check_shape(shape, "shape"), math.sqrt(var), rng, dtype)
@@ -624,10 +594,8 @@ def he_uniform(
         ``fan_in`` preserves the forward variance, ``fan_out`` the backward one.
     negative_slope : float
         Negative slope ``>= 0`` of the leaky ReLU that follows (0 for ReLU).
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     var = _he_variance(shape, mode, negative_slope)
     return _uniform_array(check_shape(shape, "shape"), math.sqrt(3.0 * var), rng, dtype)
@@ -643,18 +611,7 @@ def he_normal(
 ) -> np.ndarray:
     """He/Kaiming normal: ``N(0, Var)`` with ``Var = 2 / ((1 + negative_slope**2) * fan)``.
 
-    Parameters
-    ----------
-    shape : tuple of int
-        ``(n_out, n_in)`` or ``(out, in, *kernel)``.
-    mode : {"fan_in", "fan_out"}
-        ``fan_in`` preserves the forward variance, ``fan_out`` the backward one.
-    negative_slope : float
-        Negative slope ``>= 0`` of the leaky ReLU that follows (0 for ReLU).
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    The parameters are those of :func:`he_uniform`.
     """
     var = _he_variance(shape, mode, negative_slope)
     return _normal_array(check_shape(shape, "shape"), math.sqrt(var), rng, dtype)
@@ -677,10 +634,8 @@ def orthogonal(
         At least 2 dimensions.
     gain : float
         Multiplier ``> 0``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims, rows, cols = _orthogonal_dims(shape)
     gain = _check_gain(gain)
@@ -725,10 +680,8 @@ def truncated_normal(
         Truncation points in units of the standard deviation, ``a < b``.
     corrected : bool
         Rescale so that the realised standard deviation is ``std``.
-    rng : numpy.random.Generator, int or None
-        Source of randomness (an int is a seed).
-    dtype : float32 or float64
-        Output dtype.
+    rng, dtype
+        As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
     std = check_float(std, "std", minimum=0.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 
-from course_utils._validation import check_float
+from course_utils._validation import check_choice, check_float, check_int
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
 
@@ -36,9 +36,24 @@ class LessonModel:
         Its trainer; replaced by the subclass whenever the model restarts.
     """
 
+    #: The initialization labels a subclass offers.
+    INITIALIZERS: tuple[str, ...] = ()
+
     net: MLP
     trainer: Trainer
     _lr: float
+
+    def _check_changes(
+        self, init: str | None, seed: int | None, scale: float | None
+    ) -> tuple[str | None, int | None, float | None]:
+        """The optional ``init``, ``seed`` and ``scale`` of a reset, checked (None = keep)."""
+        if init is not None:
+            init = check_choice(init, "init", self.INITIALIZERS)
+        if seed is not None:
+            seed = check_int(seed, "seed", minimum=0)
+        if scale is not None:
+            scale = check_positive(scale, "scale")
+        return init, seed, scale
 
     @property
     def lr(self) -> float:

@@ -233,6 +233,8 @@ class MnistModel(LessonModel):
     eval_steps, test_accuracies : lists of the steps and test accuracies measured
     """
 
+    INITIALIZERS = INITIALIZERS
+
     def __init__(
         self,
         init: str = "Xavier",
@@ -307,12 +309,7 @@ class MnistModel(LessonModel):
             New weight scale (> 0); default keep the current one. With the same seed the
             weights are the same draw, multiplied by the new scale.
         """
-        if init is not None:
-            init = check_choice(init, "init", INITIALIZERS)
-        if seed is not None:
-            seed = check_int(seed, "seed", minimum=0)
-        if scale is not None:
-            scale = check_positive(scale, "scale")
+        init, seed, scale = self._check_changes(init, seed, scale)
         self._init = self._init if init is None else init
         self._seed = self._seed if seed is None else seed
         self._scale = self._scale if scale is None else scale

@@ -247,6 +247,8 @@ class PlaygroundModel(LessonModel):
     (100,)
     """
 
+    INITIALIZERS = INITIALIZERS
+
     def __init__(
         self,
         init: str = "Appropriate",
@@ -316,14 +318,9 @@ class PlaygroundModel(LessonModel):
             New weight scale (> 0); default keep the current one. The other settings stay,
             so the weights are the same draw as before, multiplied by the new scale.
         """
-        if init is not None:
-            init = check_choice(init, "init", INITIALIZERS)
+        init, seed, scale = self._check_changes(init, seed, scale)
         if dataset is not None:
             dataset = check_choice(dataset, "dataset", DATASETS)
-        if seed is not None:
-            seed = check_int(seed, "seed", minimum=0)
-        if scale is not None:
-            scale = check_positive(scale, "scale")
         new_data = (dataset is not None and dataset != self.dataset) or (
             seed is not None and seed != self.seed
         )
