@@ -327,7 +327,7 @@ class Rule:
         """The :class:`course_utils.activations.Activation` of this rule."""
         return activations.get(self.activation, **self.activation_kw)
 
-    def initializer(self, distribution: str) -> str:
+    def initializer_name(self, distribution: str) -> str:
         """Initializer name for ``distribution`` ``"uniform"`` or ``"normal"``."""
         check_choice(distribution, "distribution", ("uniform", "normal"))
         return f"{self.family}_{distribution}"
@@ -335,7 +335,7 @@ class Rule:
     def weight_variance(self, n: int) -> float:
         """Variance of one weight of an ``n x n`` layer (the same for both distributions)."""
         n = check_int(n, "n", minimum=1)
-        return initializers.variance(self.initializer("normal"), (n, n), **self.init_kw)
+        return initializers.variance(self.initializer_name("normal"), (n, n), **self.init_kw)
 
     def gain(self) -> float:
         """Effective gain ``sqrt(n Var(W))`` for ``fan_in = fan_out = n`` (independent of n)."""
@@ -344,7 +344,7 @@ class Rule:
     def uniform_bound(self, n: int) -> float:
         """Bound ``r`` of ``U(-r, r)`` for an ``n x n`` layer: ``sqrt(3 Var(W))``."""
         n = check_int(n, "n", minimum=1)
-        var = initializers.variance(self.initializer("uniform"), (n, n), **self.init_kw)
+        var = initializers.variance(self.initializer_name("uniform"), (n, n), **self.init_kw)
         return math.sqrt(3.0 * var)
 
     def normal_std(self, n: int) -> float:
@@ -568,7 +568,7 @@ def _measured_ratio(
     for _ in range(trials):
         z = propagate(
             rule.get_activation(),
-            rule.initializer(distribution),
+            rule.initializer_name(distribution),
             depth=depth,
             width=n,
             m=m,
@@ -587,7 +587,7 @@ def _predicted_ratio(rule: Rule, n: int, depth: int) -> float:
     act = rule.get_activation()
     second = float(theory.gaussian_moments(act, 1.0)["second"])
     pred = theory.predict_variances(
-        [n] * depth, rule.initializer("normal"), act, input_var=second, **rule.init_kw
+        [n] * depth, rule.initializer_name("normal"), act, input_var=second, **rule.init_kw
     )
     return float(pred["z_var"][-1])
 

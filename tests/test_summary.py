@@ -225,8 +225,8 @@ def test_bounds_and_stds_follow_gain_over_sqrt_n(n):
 def test_bounds_and_stds_match_sampled_weights():
     n = 256
     for i, rule in enumerate(summary.standard_rules()):
-        u = initializers.get(rule.initializer("uniform"))((n, n), **rule.init_kw, rng=i)
-        w = initializers.get(rule.initializer("normal"))((n, n), **rule.init_kw, rng=i)
+        u = initializers.get(rule.initializer_name("uniform"))((n, n), **rule.init_kw, rng=i)
+        w = initializers.get(rule.initializer_name("normal"))((n, n), **rule.init_kw, rng=i)
         bound = rule.uniform_bound(n)
         assert np.max(np.abs(u)) <= bound
         assert np.max(np.abs(u)) > 0.999 * bound
@@ -255,7 +255,7 @@ def test_rule_text_and_validation():
     rule = summary.Rule("leaky_relu", "he", "test", "g", {"negative_slope": 0.2}, {"slope": 0.2})
     assert rule.label == "leaky_relu(0.2)"
     assert rule.call == "he_*(negative_slope=0.2)"
-    assert rule.initializer("uniform") == "he_uniform"
+    assert rule.initializer_name("uniform") == "he_uniform"
     assert rule.symbolic_bound() == "g·√(3/n)"
     assert summary.Rule("tanh", "xavier", "s", "5/3").symbolic_std() == "(5/3)/√n"
     with pytest.raises(ValueError, match="family"):
@@ -263,7 +263,7 @@ def test_rule_text_and_validation():
     with pytest.raises(ValueError, match="unknown activation"):
         summary.Rule("swish", "xavier", "s", "1")
     with pytest.raises(ValueError, match="distribution"):
-        rule.initializer("gaussian")
+        rule.initializer_name("gaussian")
     with pytest.raises(ValueError, match="n"):
         rule.uniform_bound(0)
 
