@@ -400,7 +400,8 @@ class TrainingControls:
 class TrainingApp:
     """Plumbing shared by the apps built on :class:`TrainingControls` (a mixin).
 
-    A subclass sets :attr:`model`, an object with ``step(n)``, ``reset()``,
+    A subclass sets :attr:`model`, a lesson model (a
+    :class:`~course_utils.experiments.base.LessonModel`) with ``step(n)``, ``reset()``,
     ``reset(init=label)``, ``reset(scale=k)`` (both keep the other settings), a ``scale``, a
     settable ``lr`` and ``diverged_at``; :attr:`controls` (made by :meth:`_make_controls`),
     a weight-scale slider (made by :meth:`_make_scale_slider`) and :attr:`widget`, the whole
