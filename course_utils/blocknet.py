@@ -201,7 +201,9 @@ class Residual:
         self.w2 = _matrix(w2, "w2", dtype)
         k, n = self.w1.shape
         if self.w2.shape != (n, k):
-            raise ValueError(f"w2 must have shape {(n, k)} to match w1 {(k, n)}, got {self.w2.shape}")
+            raise ValueError(
+                f"w2 must have shape {(n, k)} to match w1 {(k, n)}, got {self.w2.shape}"
+            )
         self.act = _activation(act, "act")
         if self.act is None:
             raise TypeError("act must be an activation name or an Activation, got None")
@@ -379,10 +381,14 @@ class BlockNet:
         return copy.deepcopy(self)
 
     def __repr__(self) -> str:
-        kinds = [type(b).__name__ + (f"[{b.norm.__class__.__name__}]" if b.norm else "")
-                 for b in self.blocks]
-        return f"BlockNet({len(self.blocks)} blocks {kinds}, output={self.output!r}, " \
-               f"dtype={self.dtype.name})"
+        kinds = [
+            type(b).__name__ + (f"[{b.norm.__class__.__name__}]" if b.norm else "")
+            for b in self.blocks
+        ]
+        return (
+            f"BlockNet({len(self.blocks)} blocks {kinds}, output={self.output!r}, "
+            f"dtype={self.dtype.name})"
+        )
 
     # ------------------------------------------------------------------ passes
 

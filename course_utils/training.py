@@ -177,9 +177,9 @@ class Trainer:
     Raises
     ------
     TypeError
-        If ``model`` is not an :class:`MLP` or a BlockNet, or a parameter has the wrong type (``lr``,
-        ``momentum`` or ``saturation_threshold`` not a real number, ``batch_size`` or
-        ``record_every`` not an int, ``record_stats`` not a bool, ``rng`` not a
+        If ``model`` is neither an :class:`MLP` nor a BlockNet, or a parameter has the
+        wrong type (``lr``, ``momentum`` or ``saturation_threshold`` not a real number,
+        ``batch_size`` or ``record_every`` not an int, ``record_stats`` not a bool, ``rng`` not a
         generator, seed or None); the message names the parameter.
     ValueError
         If ``x`` or ``y`` does not fit the model, or a parameter is out of its range
