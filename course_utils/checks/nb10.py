@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
@@ -88,11 +87,9 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
         net = modern.sweep_model(hidden, "batch", s, depth=2, width=16)
         before = net.get_params()
         try:
-            result = fn(net, s)
+            fn(net, s)  # what counts is the change in place; a return value is ignored
         except Exception as exc:  # noqa: BLE001 - report the learner's error, do not crash
             return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
-        if result is not None and result is not net:
-            return Feedback(False, "change net in place; the sweep ignores a returned network.")
         after = net.get_params()
         n_w = net.n_layers
         out_before, out_after = before[n_w - 1], after[n_w - 1]
@@ -105,7 +102,11 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
             return Feedback(False, "the output layer's W changed shape.")
         ratio = float(np.linalg.norm(out_after) / np.linalg.norm(out_before))
         if math.isclose(ratio, 1.0, rel_tol=1e-4):
-            return Feedback(False, "the output layer's weights are unchanged: still scaled.")
+            return Feedback(
+                False,
+                "the output layer's weights are unchanged: still scaled (a new array bound to a "
+                "name does not change net; modify net.weights[-1] in place).",
+            )
         if not math.isclose(ratio, 1.0 / s, rel_tol=1e-4):
             direction = "more" if ratio < 1.0 / s else "less"
             return Feedback(
@@ -175,7 +176,3 @@ _TWO_BRANCH_FEEDBACK = {
 def check_two_branches(answer: object) -> Feedback:
     """Exercise 4: ``answer`` is a key of :data:`TWO_BRANCH_OPTIONS`."""
     return _choice(answer, TWO_BRANCH_OPTIONS, _TWO_BRANCH_FEEDBACK, "a", "answer")
-
-
-# Keep the type of the learner's function visible to readers of the signature.
-UnscaleFn = Callable[[object, float], None]
