@@ -12,6 +12,8 @@ initializers  weight initializers, gains, fans and their theoretical variances
 activations   activation functions and their derivatives
 losses        softmax cross-entropy, binary cross-entropy (from logits), mean squared error
 mlp           a small fully connected network with forward and backward passes
+layers        BatchNorm and LayerNorm with forward and backward passes
+blocknet      networks of dense and residual blocks (normalization, skip connections)
 training      minibatch SGD with per-layer statistics and divergence detection
 theory        predicted per-layer variances at initialization (forward and backward)
 signals       deep linear chains and products of random matrices (growth, overflow)
@@ -33,11 +35,13 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations",
+    "blocknet",
     "environment",
     "checks",
     "datasets",
     "initializers",
     "jacobians",
+    "layers",
     "losses",
     "mlp",
     "plotting",
