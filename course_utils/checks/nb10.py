@@ -119,7 +119,7 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
 
 REZERO_OPTIONS = {
     "a": "every parameter",
-    "b": "every parameter except the branch weights and biases (W1, b1, W2, b2)",
+    "b": "every parameter except those inside the residual branches (their weights and biases)",
     "c": "only the output layer",
     "d": "only the alphas",
 }
