@@ -24,6 +24,8 @@ _SUBMODULES: dict[str, str] = {
     "activations": "activation functions and their derivatives",
     "losses": "softmax cross-entropy, binary cross-entropy (from logits), mean squared error",
     "mlp": "a small fully connected network with forward and backward passes",
+    "layers": "BatchNorm and LayerNorm with forward and backward passes",
+    "blocknet": "networks of dense and residual blocks (normalization, skip connections)",
     "training": "minibatch SGD with per-layer statistics and divergence detection",
     "theory": "predicted per-layer variances at initialization (forward and backward)",
     "signals": "deep linear chains and products of random matrices (growth, overflow)",

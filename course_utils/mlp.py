@@ -551,7 +551,6 @@ def gradient_check(
     eps = check_float(eps, "eps", minimum=0.0, strict_min=True)
     if max_entries is not None:
         max_entries = check_int(max_entries, "max_entries", minimum=1)
-    gen = check_rng(rng)
     x = model._check_x(x)
     y = model._prepare_y(y, x.shape[1])
     grads = model._backward(model._forward(x), y, input_grad=False)
@@ -559,11 +558,29 @@ def gradient_check(
     def loss() -> float:
         return model._fused.loss_and_grad(model._forward(x).z[-1], y)[0]
 
-    tiny = np.finfo(np.float64).tiny
-    result: dict[str, float] = {}
     params = [p for pair in zip(model.weights, model.biases, strict=True) for p in pair]
     analytic = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
-    for name, p, g in zip(model.param_names, params, analytic, strict=True):
+    return _compare_gradients(
+        loss, model.param_names, params, analytic, eps, max_entries=max_entries, rng=rng
+    )
+
+
+def _compare_gradients(
+    loss: Callable[[], float],
+    names: Sequence[str],
+    params: Sequence[np.ndarray],
+    analytic: Sequence[np.ndarray],
+    eps: float,
+    *,
+    max_entries: int | None,
+    rng: RngLike,
+) -> dict[str, float]:
+    """The finite-difference comparison of :func:`gradient_check` for any model: ``loss()``
+    evaluates the model whose parameter arrays ``params`` are perturbed in place."""
+    gen = check_rng(rng)
+    tiny = np.finfo(np.float64).tiny
+    result: dict[str, float] = {}
+    for name, p, g in zip(names, params, analytic, strict=True):
         if max_entries is None or max_entries >= p.size:
             idx = np.arange(p.size)
         else:

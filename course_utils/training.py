@@ -10,7 +10,11 @@ parameters keep their last finite values.
 Per-layer statistics
 --------------------
 Computed on the minibatch of the step, before its update; column ``l`` of each array
-in ``History.layer_stats`` is weight layer ``l + 1``:
+in ``History.layer_stats`` is weight layer ``l + 1``. For a
+:class:`~course_utils.blocknet.BlockNet`, ``z`` is the input of the layer's activation
+(after BatchNorm or LayerNorm, if any) and ``a`` its output; for the second weight layer of
+a residual block ``z`` is the branch output and ``a`` the residual stream after the addition
+(see :mod:`course_utils.blocknet`):
 
 ``z_mean``, ``z_std``
     Mean and standard deviation of the pre-activations ``z = W a + b``.
@@ -47,6 +51,7 @@ import numpy as np
 
 from course_utils import losses as _losses
 from course_utils._validation import RngLike, check_bool, check_float, check_int, check_rng
+from course_utils.blocknet import BlockNet
 from course_utils.mlp import MLP, ForwardCache, Gradients
 
 __all__ = ["STAT_KEYS", "DivergenceWarning", "History", "Trainer", "train"]
@@ -141,10 +146,11 @@ class Trainer:
 
     Parameters
     ----------
-    model : MLP
-        The network; its ``weights`` and ``biases`` are updated in place. The trainer
-        uses the fast path of :class:`~course_utils.mlp.TrainableModel` (the data are
-        validated once, here).
+    model : MLP or BlockNet
+        The network; its ``weights`` and ``biases`` are updated in place. A
+        :class:`~course_utils.blocknet.BlockNet` trains in training mode (BatchNorm uses
+        the minibatch statistics and updates its running averages; its ``biases`` also
+        hold the normalizations' ``gamma``, ``beta`` and trainable ``alpha``).
     x : array_like, shape (sizes[0], m)
         Training inputs (examples in columns), cast to the model dtype.
     y : array_like
@@ -171,9 +177,9 @@ class Trainer:
     Raises
     ------
     TypeError
-        If ``model`` is not an :class:`MLP`, or a parameter has the wrong type (``lr``,
-        ``momentum`` or ``saturation_threshold`` not a real number, ``batch_size`` or
-        ``record_every`` not an int, ``record_stats`` not a bool, ``rng`` not a
+        If ``model`` is neither an :class:`MLP` nor a BlockNet, or a parameter has the
+        wrong type (``lr``, ``momentum`` or ``saturation_threshold`` not a real number,
+        ``batch_size`` or ``record_every`` not an int, ``record_stats`` not a bool, ``rng`` not a
         generator, seed or None); the message names the parameter.
     ValueError
         If ``x`` or ``y`` does not fit the model, or a parameter is out of its range
@@ -202,8 +208,8 @@ class Trainer:
         record_every: int = 1,
         saturation_threshold: float = 0.05,
     ) -> None:
-        if not isinstance(model, MLP):
-            raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+        if not isinstance(model, (MLP, BlockNet)):
+            raise TypeError(f"model must be an MLP or a BlockNet, got {type(model).__name__}")
         self.model = model
         self.x = model._check_x(x)
         m = self.x.shape[1]

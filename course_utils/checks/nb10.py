@@ -1,0 +1,178 @@
+"""Checks for the exercises of ``10_normalization_and_residuals.ipynb``.
+
+1. :func:`check_gpt2_projection_std` (compute a value): the initial std of GPT-2's residual
+   projections for a given number of layers. Accepted within 3 significant figures; the
+   typical slips are recognised and the feedback says which way to look, never the value.
+2. :func:`check_unscale_output` (modify the experiment): the learner's function undoes the
+   weight scale on the output layer only; the check runs it on fresh networks.
+3. :func:`check_rezero_prediction` (predict, then run): which parameters of a ReZero net get
+   a gradient at step 0.
+4. :func:`check_two_branches` (explain): why GPT-2 divides by ``sqrt(2 * n_layer)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_utils._validation import check_int
+from course_utils.checks import Feedback, as_float
+
+__all__ = [
+    "REZERO_OPTIONS",
+    "TWO_BRANCH_OPTIONS",
+    "check_gpt2_projection_std",
+    "check_rezero_prediction",
+    "check_two_branches",
+    "check_unscale_output",
+]
+
+
+def _close(value: float, expected: float) -> bool:
+    """Equal to 3 significant figures (relative difference below 5e-3)."""
+    return abs(value - expected) <= 5e-3 * abs(expected)
+
+
+def check_gpt2_projection_std(answer: object, n_layer: int = 48) -> Feedback:
+    """Exercise 1: the std of a residual projection (``c_proj``) of a GPT-2 with ``n_layer``
+    transformer blocks, base std 0.02."""
+    n_layer = check_int(n_layer, "n_layer", minimum=1)
+    expected = 0.02 / math.sqrt(2 * n_layer)
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, "std is not filled in yet.")
+    value = as_float(answer)
+    if value is None:
+        return Feedback(False, f"std should be one finite number, got {type(answer).__name__}.")
+    if _close(value, expected):
+        return Feedback(True, f"std = {value:.3g} is right: 0.02 shrunk by the number of branches.")
+    slips = [
+        (
+            0.02,
+            "that is the base std 0.02 of every other weight; the residual projections are "
+            "scaled down further",
+        ),
+        (
+            0.02 / math.sqrt(n_layer),
+            "you divided by sqrt(n_layer); count the residual branches: "
+            "each block adds to the stream twice",
+        ),
+        (
+            0.02 / (2 * n_layer),
+            "you divided the std by the number of branches; the rule divides "
+            "the variance by it, i.e. the std by its square root",
+        ),
+        (0.02**2 / (2 * n_layer), "that is a variance; the question asks for the std"),
+        (0.02 * math.sqrt(2 * n_layer), "you multiplied; the projections start smaller than 0.02"),
+    ]
+    for slip, why in slips:
+        if _close(value, slip):
+            return Feedback(False, f"std = {value:.3g}: {why}.")
+    direction = "too large" if value > expected else "too small"
+    return Feedback(
+        False, f"std = {value:.3g} is {direction}; start from 0.02 and the branch count."
+    )
+
+
+def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
+    """Exercise 2: ``fn(net, scale)`` must divide the output layer's weights by ``scale`` in
+    place and leave every other parameter alone. Run on two fresh sweep networks."""
+    from course_utils.experiments import modern
+
+    if fn is None or fn is Ellipsis:
+        return Feedback(False, "the function is not written yet.")
+    if not callable(fn):
+        return Feedback(False, f"give a function fn(net, scale), got {type(fn).__name__}.")
+    for hidden, s in (("relu", scale), ("tanh", 0.25)):
+        net = modern.sweep_model(hidden, "batch", s, depth=2, width=16)
+        before = net.get_params()
+        try:
+            fn(net, s)  # what counts is the change in place; a return value is ignored
+        except Exception as exc:  # noqa: BLE001 - report the learner's error, do not crash
+            return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+        after = net.get_params()
+        n_w = net.n_layers
+        out_before, out_after = before[n_w - 1], after[n_w - 1]
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            if i != n_w - 1 and not np.array_equal(a, b):
+                return Feedback(
+                    False, f"{net.param_names[i]} changed; only the output layer's W should."
+                )
+        if out_after.shape != out_before.shape:
+            return Feedback(False, "the output layer's W changed shape.")
+        ratio = float(np.linalg.norm(out_after) / np.linalg.norm(out_before))
+        if math.isclose(ratio, 1.0, rel_tol=1e-4):
+            return Feedback(
+                False,
+                "the output layer's weights are unchanged: still scaled (a new array bound to a "
+                "name does not change net; modify net.weights[-1] in place).",
+            )
+        if not math.isclose(ratio, 1.0 / s, rel_tol=1e-4):
+            direction = "more" if ratio < 1.0 / s else "less"
+            return Feedback(
+                False,
+                f"at scale {s:g} your function shrinks the output layer {direction} than "
+                "needed to undo the scale.",
+            )
+    return Feedback(True, "only the output layer is back at its usual scale; now run the sweep.")
+
+
+REZERO_OPTIONS = {
+    "a": "every parameter",
+    "b": "every parameter except those inside the residual branches (their weights and biases)",
+    "c": "only the output layer",
+    "d": "only the alphas",
+}
+"""Exercise 3's options: which parameters of a ReZero net have a non-zero gradient at step 0."""
+
+_REZERO_FEEDBACK = {
+    "a": "with alpha = 0 the branch output is multiplied by 0, so nothing flows back into the "
+    "branches: their weights get exactly zero gradient.",
+    "b": "the skip connections carry the gradient to the stem and the output layer, alpha gets "
+    "dL/dalpha = sum(dL/dx_out * F(x)) != 0, and the branches wait one step for alpha "
+    "to move.",
+    "c": "the skip connections pass the gradient back unchanged, so the stem learns too, and "
+    "each alpha has its own gradient.",
+    "d": "the output layer and the stem get gradients as well: the stream is the stem's "
+    "output, and the skip connections carry the gradient to it.",
+}
+
+
+def _choice(answer: object, options: dict, feedback: dict, correct: str, name: str) -> Feedback:
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name} is not filled in yet: pick one of {sorted(options)}.")
+    key = answer.strip().lower() if isinstance(answer, str) else None
+    if key not in options:
+        return Feedback(False, f"{name} should be one of {sorted(options)}, got {answer!r}.")
+    return Feedback(key == correct, f"({key}) {feedback[key]}")
+
+
+def check_rezero_prediction(prediction: object) -> Feedback:
+    """Exercise 3: ``prediction`` is a key of :data:`REZERO_OPTIONS`."""
+    return _choice(prediction, REZERO_OPTIONS, _REZERO_FEEDBACK, "b", "prediction")
+
+
+TWO_BRANCH_OPTIONS = {
+    "a": "each transformer block has two residual branches (attention and MLP), each ending in "
+    "a projection that adds to the stream",
+    "b": "GELU halves the variance, as ReLU does, and the 2 compensates for it",
+    "c": "the variance of an unscaled residual stream doubles with every block",
+    "d": "LayerNorm doubles the variance of its input",
+}
+"""Exercise 4's options: why GPT-2-style code divides by ``sqrt(2 * n_layer)``."""
+
+_TWO_BRANCH_FEEDBACK = {
+    "a": "N counts the residual branches: 2 per block, so 2 * n_layer terms add to the stream, "
+    "and scaling each by 1/sqrt(N) keeps their summed variance at the size of one.",
+    "b": "a gain for the activation would multiply the weights of the layer after it, not "
+    "divide the projections by the depth; the factor grows with n_layer.",
+    "c": "doubling per block would need a factor 2^(-n_layer/2); the rule divides by a square "
+    "root of the depth, which undoes a growth linear in the number of branches.",
+    "d": "LayerNorm outputs unit variance per example whatever its input; it is the branches "
+    "added to the stream that make it grow.",
+}
+
+
+def check_two_branches(answer: object) -> Feedback:
+    """Exercise 4: ``answer`` is a key of :data:`TWO_BRANCH_OPTIONS`."""
+    return _choice(answer, TWO_BRANCH_OPTIONS, _TWO_BRANCH_FEEDBACK, "a", "answer")
