@@ -11,15 +11,46 @@ import math
 
 from course_utils import initializers
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, compare_with_slips
+from course_utils.checks import Feedback, compare_with_slips, exercise, hint_function
 
-__all__ = ["check_he_normal_std", "check_leaky_relu_gain", "check_logistic_taylor_variance"]
+__all__ = [
+    "HINTS",
+    "TAYLOR_LAYER",
+    "check_he_normal_std",
+    "check_leaky_relu_gain",
+    "check_logistic_taylor_variance",
+    "hint",
+]
+
+#: ``(n_in, n_out)`` of exercise 3: not square, so that fan-in and fan-average rules differ.
+TAYLOR_LAYER = (200, 50)
+
+HINTS = {
+    "ex1": (
+        "He's rule doubles LeCun's variance to make up for the half of the inputs that ReLU "
+        "zeroes; the question asks for a standard deviation.",
+        "Var(W) = 2/fan_in; std = sqrt(2/fan_in).",
+    ),
+    "ex2": (
+        "A leaky ReLU keeps E[g(z)²] = (1 + slope²)/2 · Var(z) for a symmetric z; the gain "
+        "makes up for that factor.",
+        "gain² · (1 + slope²)/2 = 1, so gain = sqrt(2/(1 + slope²)).",
+    ),
+    "ex3": (
+        "Near 0 the logistic function is 1/2 + z/4: a slope of 1/4 where tanh has 1. Start "
+        "from Xavier's variance and compensate for the slope.",
+        "The weights must be 4 times larger than Xavier's, so the variance is 16 times "
+        "Xavier's 2/(n_in + n_out).",
+    ),
+}
+hint = hint_function(HINTS, "nb06")
 
 
+@exercise("ex1")
 def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
     """Exercise 1: the standard deviation of ``he_normal`` weights for ``fan_in`` inputs.
 
-    The expected value is ``sqrt(2 / fan_in)`` (0.0625 for ``fan_in = 512``).
+    The expected value is ``sqrt(2 / fan_in)``.
     """
     fan_in = check_int(fan_in, "fan_in", minimum=1)
     expected = math.sqrt(initializers.variance("he_normal", (1, fan_in)))
@@ -49,10 +80,11 @@ def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
     return compare_with_slips(answer, expected, "std", slips)
 
 
+@exercise("ex2")
 def check_leaky_relu_gain(answer: object, slope: float = 0.2) -> Feedback:
     """Exercise 2: the gain of a leaky ReLU with negative slope ``slope``.
 
-    The expected value is ``sqrt(2 / (1 + slope**2))`` (1.38675 for ``slope = 0.2``).
+    The expected value is ``sqrt(2 / (1 + slope**2))``.
     """
     slope = check_float(slope, "slope", minimum=0.0)
     expected = initializers.calculate_gain("leaky_relu", slope)
@@ -82,11 +114,14 @@ def check_leaky_relu_gain(answer: object, slope: float = 0.2) -> Feedback:
     return compare_with_slips(answer, expected, "gain", slips)
 
 
-def check_logistic_taylor_variance(answer: object, n_in: int = 100, n_out: int = 100) -> Feedback:
+@exercise("ex3")
+def check_logistic_taylor_variance(
+    answer: object, n_in: int = TAYLOR_LAYER[0], n_out: int = TAYLOR_LAYER[1]
+) -> Feedback:
     """Exercise 3: Var(W) that the logistic Taylor argument prescribes for ``n_in``, ``n_out``.
 
-    The argument gives ``16 * 2 / (n_in + n_out)`` (0.16 for ``n_in = n_out = 100``): the
-    Xavier variance multiplied by ``(1 / sigma'(0))**2 = 16``.
+    The argument gives ``16 * 2 / (n_in + n_out)``: the Xavier variance multiplied by
+    ``(1 / sigma'(0))**2 = 16``.
     """
     n_in = check_int(n_in, "n_in", minimum=1)
     n_out = check_int(n_out, "n_out", minimum=1)
@@ -106,6 +141,16 @@ def check_logistic_taylor_variance(answer: object, n_in: int = 100, n_out: int =
                 f"Var(W) = {v:.6g} multiplies the variance by 4; the weights (the standard "
                 "deviation) are 4 times larger, so the variance is 16 times larger."
             ),
+        ),
+        (
+            16.0 / n_in,
+            "Var(W) = 16/n_in compensates for the slope with LeCun's fan-in rule; the Taylor "
+            "argument starts from Xavier's compromise 2/(n_in + n_out).",
+        ),
+        (
+            16.0 / n_out,
+            "Var(W) = 16/n_out uses the fan-out alone; the Taylor argument starts from "
+            "Xavier's compromise 2/(n_in + n_out).",
         ),
     ]
     return compare_with_slips(answer, expected, "Var(W)", slips)
