@@ -383,7 +383,11 @@ def compare_scalar(
     if near(value, expected, sig_figs):
         text = f"{name} is right to {sig_figs} significant figures."
         return Feedback(True, text + (f" {on_pass}" if on_pass else ""))
-    distinct = [s for s in checked_slips if not near(s.value, expected, sig_figs)]
+    # An exact slip that coincides with the answer is never reported; a wide one (its own
+    # rtol) is meant to sit around the answer and is tried after the "close" test.
+    distinct = [
+        s for s in checked_slips if s.rtol is not None or not near(s.value, expected, sig_figs)
+    ]
     for slip in distinct:
         if slip.rtol is None and near(value, slip.value, sig_figs):
             return Feedback(False, _slip_text(slip, value, name))
@@ -410,16 +414,26 @@ def compare_with_slips(
 ) -> Feedback:
     """:func:`compare_scalar` with the slips as a positional argument.
 
-    ``label`` (optional) prefixes a text slip message, as ``f"{label} {message}"``; other
-    keyword arguments go to :func:`compare_scalar` (``rtol`` widens the tolerance there).
+    A text slip message is shown as written or, when ``label`` is given, as
+    ``f"{label} = {answer:.6g} {message}"`` (the answer, which is a slip's value, never the
+    expected one); other keyword arguments go to :func:`compare_scalar` (``rtol`` widens
+    the tolerance there).
     """
     if label is not None:
         _check_str(label, "label")
-        slips = [
-            Slip(s[0], f"{label} {s[1]}" if isinstance(s[1], str) else s[1], *s[2:])
-            for s in _check_slips(slips)
-        ]
+    shown = []
+    for value, message, rtol in _check_slips(slips):
+        if isinstance(message, str):  # shown as written, after "label = answer" if given
+            message = _labelled(message, label)
+        shown.append(Slip(value, message, rtol))
+    slips = shown
     return compare_scalar(answer, expected, name, slips=slips, **kwargs)  # type: ignore[arg-type]
+
+
+def _labelled(message: str, label: str | None) -> Callable[[float], str]:
+    if label is None:
+        return lambda value: message
+    return lambda value: f"{label} = {value:.6g} {message}"
 
 
 def _slip_text(slip: Slip, value: float, name: str) -> str:
