@@ -6,9 +6,9 @@ Each cell's ``slideshow`` metadata decides its place in the deck (``slide``, ``s
 ``fragment``, ``skip``). Speaker notes live in a cell's ``speaker_notes`` metadata (a string),
 never in a visible cell: the build puts each one right after its cell as a ``notes`` cell,
 which reveal.js shows in its speaker view (press S) as ``<aside class="notes">``. The decks
-use stored outputs; nothing is executed. Unless ``--no-vendor`` is given, reveal.js, require.js, jQuery and MathJax 2 are
-fetched once from the npm registry into ``build/npm`` (not committed) and copied
-next to the decks, so a lecture room needs no network.
+use stored outputs; nothing is executed. Unless ``--no-vendor`` is given, reveal.js,
+require.js, jQuery and MathJax 2 are fetched once from the npm registry into ``build/npm``
+(not committed) and copied next to the decks, so a lecture room needs no network.
 """
 
 from __future__ import annotations

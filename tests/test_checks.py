@@ -271,7 +271,8 @@ def test_run_experiment_measures_the_learners_function():
     def broken():
         raise RuntimeError("boom")
 
-    assert "raised RuntimeError: boom" in run_experiment(broken, measure, "Var", low=0, high=1).message
+    raised = run_experiment(broken, measure, "Var", low=0, high=1)
+    assert "raised RuntimeError: boom" in raised.message
     assert "no parentheses" in run_experiment(3.0, measure, "Var", low=0, high=1).message
     inf = run_experiment(lambda: np.array([1e308, -1e308]), measure, "Var", low=0, high=1)
     assert not inf and "not finite" in inf.message

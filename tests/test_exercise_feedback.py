@@ -229,12 +229,8 @@ def _exercise_code(path: Path) -> tuple[str, list[str]]:
         for c in cells
         if c["cell_type"] == "code" and "from course_utils.checks import" in "".join(c["source"])
     )
-    start = next(
-        i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"])
-    )
-    code = [
-        "".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code"
-    ]
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"]))
+    code = ["".join(c["source"]) for c in cells[start:] if c["cell_type"] == "code"]
     return setup, code
 
 
@@ -345,3 +341,34 @@ def test_checks_import_and_run_without_ipywidgets_and_matplotlib(module):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.startswith("ok")
+
+
+# ---------------------------------------------------------------------------------------------
+# Explain exercises (multiple choice)
+
+
+def _choice_checks():
+    for module in MODULES:
+        for name, options in vars(module).items():
+            if name.endswith("_OPTIONS") and isinstance(options, dict):
+                yield module, getattr(module, name[: -len("_OPTIONS")].lower()), options
+
+
+@pytest.mark.parametrize(
+    ("module", "check", "options"), list(_choice_checks()), ids=lambda x: getattr(x, "__name__", "")
+)
+def test_explain_checks_give_feedback_per_option(module, check, options):
+    correct = [k for k, c in options.items() if c.correct]
+    assert len(correct) == 1 and len(options) >= 3
+    assert check(correct[0]) and check(correct[0].upper())
+    messages = set()
+    for key, choice in options.items():
+        if choice.correct:
+            continue
+        fb = check(key)
+        assert not fb and choice.feedback in fb.message
+        assert f"({correct[0]})" not in fb.message and f"'{correct[0]}'" not in fb.message
+        messages.add(fb.message)
+    assert len(messages) == len(options) - 1, "each wrong option has its own feedback"
+    for answer in HOSTILE + ["z", "", 3]:
+        assert not check(answer)

@@ -145,8 +145,9 @@ def _read_number(answer: object, name: str) -> float | Feedback:
         ndim = 0
     if ndim != 0:
         return Feedback(
-            False, f"{name} should be a single number, got {type(answer).__name__} "
-            f"of shape {np.shape(answer)}."
+            False,
+            f"{name} should be a single number, got {type(answer).__name__} "
+            f"of shape {np.shape(answer)}.",
         )
     if isinstance(answer, (complex, np.complexfloating)):
         return Feedback(False, f"{name} should be a real number, got a complex number.")
@@ -175,8 +176,9 @@ def _not_finite(value: float, name: str) -> Feedback:
     if math.isnan(value):
         return Feedback(False, f"{name} is NaN: somewhere a 0/0, inf - inf or log of a negative.")
     return Feedback(
-        False, f"{name} is {'+' if value > 0 else '-'}infinite (or too large for a float): "
-        "the answer is a finite number; look for an overflow or an exponent of the wrong sign."
+        False,
+        f"{name} is {'+' if value > 0 else '-'}infinite (or too large for a float): "
+        "the answer is a finite number; look for an overflow or an exponent of the wrong sign.",
     )
 
 
@@ -559,8 +561,9 @@ def compare_prediction(
     tail = f" {explain}" if explain else ""
     if abs(value - measured) <= rtol * abs(measured) or matches_to(value, measured):
         return Feedback(
-            True, f"Your prediction of {name} ({value:.3g}) matches the measurement "
-            f"({measured:.3g}).{tail}"
+            True,
+            f"Your prediction of {name} ({value:.3g}) matches the measurement "
+            f"({measured:.3g}).{tail}",
         )
     for slip in checked_slips:
         tol = slip.rtol if slip.rtol is not None else 0.0
@@ -568,8 +571,9 @@ def compare_prediction(
             return Feedback(False, _slip_text(slip, value, f"Your prediction of {name}") + tail)
     gap = describe_gap(value, measured)
     return Feedback(
-        False, f"Your prediction of {name} ({value:.3g}) against the measurement "
-        f"({measured:.3g}): {gap}{tail}"
+        False,
+        f"Your prediction of {name} ({value:.3g}) against the measurement "
+        f"({measured:.3g}): {gap}{tail}",
     )
 
 
@@ -615,8 +619,9 @@ def run_experiment(
     if func is None or func is Ellipsis:
         return Feedback(False, "The function is not filled in yet.")
     if not callable(func):
-        return Feedback(False, f"Pass your function itself (no parentheses), got "
-                        f"{type(func).__name__}.")
+        return Feedback(
+            False, f"Pass your function itself (no parentheses), got {type(func).__name__}."
+        )
     try:
         with np.errstate(all="ignore"):
             result = func()
@@ -628,8 +633,9 @@ def run_experiment(
     except (TypeError, ValueError, OverflowError) as exc:
         return Feedback(False, f"Could not measure {name} on what your function returned: {exc}")
     if not math.isfinite(value):
-        return Feedback(False, f"{name} is not finite: the signal overflowed or became NaN. "
-                        f"{too_high}".rstrip())
+        return Feedback(
+            False, f"{name} is not finite: the signal overflowed or became NaN. {too_high}".rstrip()
+        )
     where = f"{name} = {value:.3g}, the target is between {low:.3g} and {high:.3g}"
     if value < low:
         return Feedback(False, f"{where}: too low. {too_low}".rstrip())
@@ -718,11 +724,15 @@ def hint_function(hints: Mapping[str, Sequence[str]], notebook: str) -> Callable
     return module_hint
 
 
-def _hint_from(hints: Mapping[str, Sequence[str]], notebook: str, exercise: str, level: int) -> Hint:
+def _hint_from(
+    hints: Mapping[str, Sequence[str]], notebook: str, exercise: str, level: int
+) -> Hint:
     _check_str(exercise, "exercise")
     level = check_int(level, "level", minimum=1)
     if exercise not in hints:
-        raise ValueError(f"exercise must be one of {sorted(hints)} for {notebook}, got {exercise!r}")
+        raise ValueError(
+            f"exercise must be one of {sorted(hints)} for {notebook}, got {exercise!r}"
+        )
     texts = hints[exercise]
     if level > len(texts):
         return Hint(

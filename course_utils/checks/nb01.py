@@ -8,8 +8,10 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils.checks import (
+    Choice,
     Feedback,
     compare_arrays,
+    compare_choice,
     compare_scalar,
     exercise,
     hint_function,
@@ -47,6 +49,11 @@ HINTS = {
         "dW3 = dz3 @ a2.T with a2 = relu(0) = 0; everything before layer 3 is multiplied by "
         "W3 = 0. One bias is left.",
     ),
+    "ex4": (
+        "Write down what unit j of layer 1 computes, and what its gradient depends on.",
+        "The gradient of row j is dz_j a^T; if all units have equal weights, is dz_j the same for "
+        "every j?",
+    ),
 }
 hint = hint_function(HINTS, "nb01")
 
@@ -58,18 +65,32 @@ def check_too_small_std(value: object) -> Feedback:
     n = TOO_SMALL_N_IN
     expected = math.sqrt(0.01 / n)
     slips = [
-        (0.01, "is the factor itself: 0.01 scales the VARIANCE 1/n_in; divide by n_in and "
-         "take the square root."),
-        (0.01 / math.sqrt(n), "uses 0.01 as a factor of the std; it multiplies the variance, "
-         "so the std gets sqrt(0.01) = 0.1."),
-        (math.sqrt(1.0 / n), "is sqrt(1/n_in), the 'Appropriate' std: the factor 0.01 of "
-         "'Too small' is missing (under the square root)."),
+        (
+            0.01,
+            "is the factor itself: 0.01 scales the VARIANCE 1/n_in; divide by n_in and "
+            "take the square root.",
+        ),
+        (
+            0.01 / math.sqrt(n),
+            "uses 0.01 as a factor of the std; it multiplies the variance, "
+            "so the std gets sqrt(0.01) = 0.1.",
+        ),
+        (
+            math.sqrt(1.0 / n),
+            "is sqrt(1/n_in), the 'Appropriate' std: the factor 0.01 of "
+            "'Too small' is missing (under the square root).",
+        ),
         (0.01 / n, "is the variance 0.01/n_in; the question asks for the standard deviation."),
-        (math.sqrt(0.01 / 6), "is the std for the playground's layer with 6 inputs; this "
-         f"layer has {n}."),
+        (
+            math.sqrt(0.01 / 6),
+            f"is the std for the playground's layer with 6 inputs; this layer has {n}.",
+        ),
     ]
     return compare_scalar(
-        value, expected, "std", slips=slips,
+        value,
+        expected,
+        "std",
+        slips=slips,
         on_pass="Variance 0.01/n_in, so the std is 0.1/sqrt(n_in).",
     )
 
@@ -178,3 +199,39 @@ def check_zero_init_gradient(name: object) -> Feedback:
         f"d{key} is exactly 0: the error signal reaches layer {key[1]} only through W3 "
         "(dz2 = relu'(z2) * (W3.T @ dz3)), and W3 = 0.",
     )
+
+
+CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS = {
+    "a": Choice(
+        "The gradient is zero, so the weights never move.",
+        False,
+        "No: Exercise 2 measured a gradient that is not zero; the weights do move, only all rows "
+        "by the same amount.",
+    ),
+    "b": Choice(
+        "Every hidden unit computes the same function of the input and receives the same error "
+        "signal, so each gets the same update.",
+        True,
+        "Yes: identical units get identical gradients, so gradient descent keeps them copies of "
+        "each other; only a random start breaks the symmetry.",
+    ),
+    "c": Choice(
+        "ReLU sets half of the units to zero.",
+        False,
+        "No: with all weights 0.5 and these inputs the units are identical, not dead; a ReLU unit "
+        "that is active passes its gradient.",
+    ),
+    "d": Choice(
+        "The learning rate is too small to separate them.",
+        False,
+        "No: a larger learning rate moves all rows further, but by the same amount; nothing in the"
+        " update can tell the units apart.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_rows_stay_equal(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS)

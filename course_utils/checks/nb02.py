@@ -11,9 +11,25 @@ from __future__ import annotations
 import math
 
 from course_utils import signals
-from course_utils.checks import Feedback, as_float, compare_scalar, exercise, hint_function
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    as_float,
+    compare_choice,
+    compare_scalar,
+    exercise,
+    hint_function,
+)
 
-__all__ = ["HINTS", "check_deep_linear_output", "check_depth_below", "check_shrink_scale", "hint"]
+__all__ = [
+    "CHECK_WHY_FLOAT64_POSTPONES_OPTIONS",
+    "check_why_float64_postpones",
+    "HINTS",
+    "check_deep_linear_output",
+    "check_depth_below",
+    "check_shrink_scale",
+    "hint",
+]
 
 HINTS = {
     "ex1": (
@@ -31,6 +47,11 @@ HINTS = {
         "With N(0, 1/n) weights and large n the norm keeps its size; the scale s multiplies "
         "it once per layer.",
         "s^30 = 1/1000, so s = 1000^(-1/30).",
+    ),
+    "ex4": (
+        "How does the signal's size depend on depth: linearly, or by a factor per layer?",
+        "If the norm grows by a factor c per layer, after L layers it is c^L: compare the layers "
+        "needed to reach 3e38 and 1.8e308.",
     ),
 }
 hint = hint_function(HINTS, "nb02")
@@ -133,3 +154,37 @@ def check_shrink_scale(answer: object) -> Feedback:
         (factor ** (-1.0 / (depth - 1)), "uses 29 factors; 30 layers multiply 30 factors s."),
     ]
     return compare_scalar(answer, expected, "s", slips=slips)
+
+
+CHECK_WHY_FLOAT64_POSTPONES_OPTIONS = {
+    "a": Choice(
+        "float64 rounds differently, and the rounding errors add up.",
+        False,
+        "No: rounding is not what overflows; the values themselves grow.",
+    ),
+    "b": Choice(
+        "The norm grows by about the same factor per layer, so it grows exponentially with depth; "
+        "a larger exponent range only buys a number of layers proportional to its logarithm.",
+        True,
+        "Yes: with a growth factor of about sqrt(n) per layer, the log of the norm grows linearly;"
+        " float64's range (about 1e308 vs 3e38) adds a fixed number of layers, then it overflows "
+        "too.",
+    ),
+    "c": Choice(
+        "float64 has no infinity.",
+        False,
+        "No: float64 has inf as float32 does; it is only reached later.",
+    ),
+    "d": Choice(
+        "The weights themselves overflow.",
+        False,
+        "No: each weight is of order 1; it is the product of many layers that grows.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_float64_postpones(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_FLOAT64_POSTPONES_OPTIONS)

@@ -12,9 +12,18 @@ from __future__ import annotations
 import math
 
 from course_utils import signals
-from course_utils.checks import Feedback, compare_scalar, exercise, hint_function
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_choice,
+    compare_scalar,
+    exercise,
+    hint_function,
+)
 
 __all__ = [
+    "CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS",
+    "check_why_top_layer_saturates",
     "CHAIN_DEPTH",
     "HINTS",
     "SLOPE_FRACTION",
@@ -33,8 +42,7 @@ HINTS = {
     "ex1": (
         "The chain rule multiplies one factor w_l·sigma'(z_l) per layer; how large can one "
         "factor be?",
-        "sigma'(z) is largest at z = 0, where it is 1/4; with unit weights the bound is "
-        "(1/4)^L.",
+        "sigma'(z) is largest at z = 0, where it is 1/4; with unit weights the bound is (1/4)^L.",
     ),
     "ex2": (
         "Divide sigma'(z) by its maximum sigma'(0) = 1/4 and set the ratio to the fraction "
@@ -45,6 +53,12 @@ HINTS = {
     "ex3": (
         "For z > 0, 1 - softsign(z) = 1 - z/(1 + z): simplify it first.",
         "1 - z/(1 + z) = 1/(1 + z); set it equal to 0.001 and solve for z.",
+    ),
+    "ex4": (
+        "Which layer gets the largest gradient, and what does its output add to the class scores "
+        "at the start?",
+        "The logistic function has mean 0.5, not 0: what does W h contribute to each class score "
+        "when h is about 0.5 everywhere?",
     ),
 }
 hint = hint_function(HINTS, "nb03")
@@ -82,8 +96,7 @@ def check_saturation_threshold(answer: object) -> Feedback:
         (-expected, "is negative: give the distance |z| from 0 (sigma' is even)."),
         (
             2.0 * math.acosh(1.0 / math.sqrt(fraction / 0.25)),
-            "solves sigma'(z) = 0.1 in absolute terms; the threshold is 10% of "
-            "sigma'(0) = 1/4.",
+            "solves sigma'(z) = 0.1 in absolute terms; the threshold is 10% of sigma'(0) = 1/4.",
         ),
         (
             signals.derivative_threshold("tanh", fraction),
@@ -119,3 +132,39 @@ def check_softsign_gap(answer: object) -> Feedback:
         (-(1.0 / gap - 1.0), "is negative: give the distance |z| from 0."),
     ]
     return compare_scalar(answer, 1.0 / gap - 1.0, "|z|", slips=slips)
+
+
+CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS = {
+    "a": Choice(
+        "Its units have the largest weights.",
+        False,
+        "No: every layer starts with the same initialization.",
+    ),
+    "b": Choice(
+        "Early on the lower layers' random features say little about the class; the output layer "
+        "does best with its biases, and since the top activations have mean 0.5 their term W h "
+        "only adds a random offset, which the network removes by driving h to 0.",
+        True,
+        "Yes: this is Glorot and Bengio's explanation; with a zero-centred activation such as tanh"
+        " there is no offset to remove.",
+    ),
+    "c": Choice(
+        "The logistic function has its largest slope at the top layer.",
+        False,
+        "No: the slope depends on z, not on the layer; the top layer's slope actually falls as it "
+        "saturates.",
+    ),
+    "d": Choice(
+        "The gradient vanishes at the top layer first.",
+        False,
+        "No: the top layer is the closest to the loss and gets the largest gradient; that is why "
+        "it moves first.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_top_layer_saturates(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS)

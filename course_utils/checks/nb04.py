@@ -15,11 +15,25 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, Slip, compare_with_slips, exercise, hint_function
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    Slip,
+    compare_choice,
+    compare_with_slips,
+    exercise,
+    hint_function,
+)
 
 __all__ = [
+    "CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS",
+    "check_why_pixels_need_second_moment",
     "HINTS",
-    "hint","check_mnist_first_layer_variance", "check_product_variance", "check_xavier_std"]
+    "hint",
+    "check_mnist_first_layer_variance",
+    "check_product_variance",
+    "check_xavier_std",
+]
 
 HINTS = {
     "ex1": (
@@ -33,6 +47,10 @@ HINTS = {
     "ex3": (
         "With n·Var(W) = 1 the prediction is not Var(a) of the pixels: they do not have mean 0.",
         "Var(z) = n·Var(W)·E[a²]: compute np.mean(pixels**2) over all pixels and images.",
+    ),
+    "ex4": (
+        "Write the variance of one term w a with w and a independent and E[w] = 0.",
+        "Var(XY) from Exercise 1 with E[X] = 0: which terms survive?",
     ),
 }
 hint = hint_function(HINTS, "nb04")
@@ -173,3 +191,37 @@ def check_mnist_first_layer_variance(answer: object) -> Feedback:
         ),
     ]
     return compare_with_slips(answer, expected, "Var(z)", slips, label="Var(z)")
+
+
+CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS = {
+    "a": Choice(
+        "Because pixels are correlated.",
+        False,
+        "No: correlation breaks a different assumption (A2); the formula with E[a²] still assumes "
+        "independent inputs.",
+    ),
+    "b": Choice(
+        "Because Var(w a) = E[w²] E[a²] - (E[w] E[a])², and with zero-mean weights only E[w²] "
+        "E[a²] is left: the mean of the inputs counts too.",
+        True,
+        "Yes: with E[w] = 0 the variance of each term is Var(w)·E[a²] = Var(w)·(Var(a) + E[a]²); "
+        "pixels have a clearly nonzero mean.",
+    ),
+    "c": Choice(
+        "Because the pixels are scaled to [0, 1].",
+        False,
+        "No: scaling changes the numbers, not which moment the formula needs.",
+    ),
+    "d": Choice(
+        "Because Var(a) is too small to measure.",
+        False,
+        "No: Var(a) is easy to measure; it is the wrong quantity when E[a] is not zero.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_pixels_need_second_moment(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS)

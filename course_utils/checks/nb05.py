@@ -11,9 +11,18 @@ from __future__ import annotations
 import math
 
 from course_utils._validation import check_int
-from course_utils.checks import Feedback, compare_with_slips, exercise, hint_function
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_choice,
+    compare_with_slips,
+    exercise,
+    hint_function,
+)
 
 __all__ = [
+    "CHECK_WHY_NO_VARIANCE_BALANCES_OPTIONS",
+    "check_why_no_variance_balances",
     "HINTS",
     "hint",
     "check_compromise_forward_factor",
@@ -36,6 +45,10 @@ HINTS = {
     "ex3": (
         "The forward pass sums n_in terms, so its factor is n_in·Var(W).",
         "Var(W) = 2/(n_in + n_out); multiply by n_in.",
+    ),
+    "ex4": (
+        "Write the forward and backward factors of one layer in terms of n_in, n_out and Var(W).",
+        "Divide the forward factor by the backward one: does Var(W) survive?",
     ),
 }
 hint = hint_function(HINTS, "nb05")
@@ -125,3 +138,36 @@ def check_compromise_forward_factor(answer: object, n_in: int = 100, n_out: int 
         (1.0, "would hold for Var(W) = 1/n_in; the compromise uses 2/(n_in + n_out)."),
     ]
     return compare_with_slips(answer, expected, "n_in·Var(W)", slips, label="factor")
+
+
+CHECK_WHY_NO_VARIANCE_BALANCES_OPTIONS = {
+    "a": Choice(
+        "Because tanh saturates.",
+        False,
+        "No: the argument holds in the linear regime already, without any saturation.",
+    ),
+    "b": Choice(
+        "Because Glorot's formula is only an approximation.",
+        False,
+        "No: the obstacle is not the formula; no variance at all can do both.",
+    ),
+    "c": Choice(
+        "The forward factor is n_in·Var(W) and the backward factor n_out·Var(W); their ratio is "
+        "n_in/n_out whatever Var(W) is, so when n_in ≠ n_out at most one of them can be 1.",
+        True,
+        "Yes: Var(W) scales both factors together; the compromise 2/(n_in + n_out) only shares the"
+        " mismatch between the two directions.",
+    ),
+    "d": Choice(
+        "Because the network is too deep.",
+        False,
+        "No: the mismatch is there in a single layer with n_in ≠ n_out; depth only multiplies it.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_no_variance_balances(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_NO_VARIANCE_BALANCES_OPTIONS)

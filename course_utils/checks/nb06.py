@@ -11,9 +11,18 @@ import math
 
 from course_utils import initializers
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, compare_with_slips, exercise, hint_function
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_choice,
+    compare_with_slips,
+    exercise,
+    hint_function,
+)
 
 __all__ = [
+    "CHECK_WHY_GAIN_IS_FIXED_OPTIONS",
+    "check_why_gain_is_fixed",
     "HINTS",
     "TAYLOR_LAYER",
     "check_he_normal_std",
@@ -41,6 +50,10 @@ HINTS = {
         "from Xavier's variance and compensate for the slope.",
         "The weights must be 4 times larger than Xavier's, so the variance is 16 times "
         "Xavier's 2/(n_in + n_out).",
+    ),
+    "ex4": (
+        "Scale z by a factor c: what happens to relu(c z)? And to tanh(c z)?",
+        "If g(c z) = c g(z), then E[g(z)²] / Var(z) does not depend on Var(z).",
     ),
 }
 hint = hint_function(HINTS, "nb06")
@@ -154,3 +167,37 @@ def check_logistic_taylor_variance(
         ),
     ]
     return compare_with_slips(answer, expected, "Var(W)", slips)
+
+
+CHECK_WHY_GAIN_IS_FIXED_OPTIONS = {
+    "a": Choice(
+        "Because the first three are linear functions.",
+        False,
+        "No: ReLU and leaky ReLU are not linear; what they share is weaker.",
+    ),
+    "b": Choice(
+        "Because they are positively homogeneous, g(c z) = c g(z) for c > 0, so E[g(z)²] is a "
+        "fixed multiple of Var(z) at every scale; tanh bends, so the ratio depends on the scale.",
+        True,
+        "Yes: for a homogeneous g the factor E[g(z)²]/Var(z) is one number, and so is the gain; "
+        "for tanh it falls as Var(z) grows.",
+    ),
+    "c": Choice(
+        "Because PyTorch chose them that way.",
+        False,
+        "No: for these three the gain follows from the derivation; it is for tanh, logistic and "
+        "SELU that PyTorch's values are conventions.",
+    ),
+    "d": Choice(
+        "Because tanh has a nonzero mean.",
+        False,
+        "No: tanh is odd, its output has mean 0 for symmetric z; the issue is its curvature.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_gain_is_fixed(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_GAIN_IS_FIXED_OPTIONS)

@@ -15,15 +15,19 @@ import numpy as np
 
 from course_utils._validation import check_choice
 from course_utils.checks import (
+    Choice,
     Feedback,
     as_float,
     compare_arrays,
+    compare_choice,
     compare_scalar,
     exercise,
     hint_function,
 )
 
 __all__ = [
+    "CHECK_WHY_EXACTLY_ONE_TENTH_OPTIONS",
+    "check_why_exactly_one_tenth",
     "SATURATION_THRESHOLD",
     "ZERO_INIT_STEPS",
     "check_gradient_ratio",
@@ -51,6 +55,11 @@ HINTS = {
         "grads holds dL/dz for layers 1 to 4 on the fixed batch; compare the spread of the "
         "first with the last.",
         "np.std(grads[0]) / np.std(grads[3]): layer 1 on top.",
+    ),
+    "ex4": (
+        "Which parameters have a nonzero gradient when every weight is 0 (notebook 01, Exercise "
+        "3)?",
+        "If the output is the same for every image, how many test digits can it get right?",
     ),
 }
 hint = hint_function(HINTS, "nb07")
@@ -236,3 +245,39 @@ def check_gradient_ratio(ratio: object) -> Feedback:
         f"ratio = {value:.3g}: the gradient reaching layer 1 is about {1 / value:.1f} times "
         f"smaller than at layer 4.",
     )
+
+
+CHECK_WHY_EXACTLY_ONE_TENTH_OPTIONS = {
+    "a": Choice(
+        "It guesses at random.",
+        False,
+        "No: a random guesser would score about 1/10 and change with the seed; this network "
+        "predicts deterministically.",
+    ),
+    "b": Choice(
+        "With W = 0 every hidden activation is tanh(0) = 0 for every image, so only the output "
+        "biases learn: every image gets the same prediction, and that class makes up exactly 100 "
+        "of the 1,000 test digits.",
+        True,
+        "Yes: the output does not depend on the input at all, and the test set holds 100 digits of"
+        " each class.",
+    ),
+    "c": Choice(
+        "It has learned one class perfectly and nothing else.",
+        False,
+        "No: it has learned nothing about any image; it gives every image the same answer.",
+    ),
+    "d": Choice(
+        "The biases are zero too.",
+        False,
+        "No: the output biases do learn (they are the only parameters with a nonzero gradient); "
+        "that decides which single class is predicted.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_exactly_one_tenth(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_EXACTLY_ONE_TENTH_OPTIONS)
