@@ -258,7 +258,8 @@ def test_every_solution_cell_passes_its_check(path, monkeypatch):
             solutions += 1
             assert isinstance(result, Feedback) and result.passed, (path.name, source, result)
         elif isinstance(result, Feedback) and "= None" in source:
-            assert not result.passed and "not filled in" in result.message
+            assert not result.passed
+            assert "not filled in" in result.message or "Choose one of" in result.message
     assert solutions >= 2
 
 
@@ -372,3 +373,40 @@ def test_explain_checks_give_feedback_per_option(module, check, options):
     assert len(messages) == len(options) - 1, "each wrong option has its own feedback"
     for answer in HOSTILE + ["z", "", 3]:
         assert not check(answer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Predict, then run; modify the experiment
+
+
+def test_prediction_check_explains_the_gap_of_each_misconception():
+    measured = nb02.measured_growth()
+    assert 0.9 < measured / 1.25**30 < 1.1, "the measurement follows the theory s^L"
+    assert nb02.check_growth_prediction(1.25**30, measured)
+    seen = set()
+    for wrong in (1.25 * 30, 1.25**60, 1 + 0.25 * 30, 1.0):
+        fb = nb02.check_growth_prediction(wrong, measured)
+        assert not fb
+        seen.add(fb.message)
+    assert len(seen) == 4, "each misconception gets its own explanation"
+    for wrong in (10 * measured, -measured, 5.0, *HOSTILE):
+        assert not nb02.check_growth_prediction(wrong, measured)
+    assert "too large" in nb02.check_growth_prediction(10 * measured, measured).message
+
+
+def test_modify_check_runs_the_learners_function():
+    from course_utils import summary
+
+    def stack(gain):
+        return lambda: summary.propagate(
+            "softsign", "xavier_normal", depth=30, width=64, m=64, rng=0, gain=gain
+        )
+
+    assert nb06.check_softsign_stack(stack(summary.numerical_gain("softsign")))
+    assert "too low" in nb06.check_softsign_stack(stack(1.0)).message
+    assert "too high" in nb06.check_softsign_stack(stack(3.5)).message
+    assert "keep the depth" in nb06.check_softsign_stack(lambda: np.ones((5, 3, 3))).message
+    assert "raised" in nb06.check_softsign_stack(lambda: 1 / 0).message
+    for answer in HOSTILE:
+        fb = nb06.check_softsign_stack(answer)
+        assert not fb and "Traceback" not in fb.message

@@ -11,17 +11,21 @@ from __future__ import annotations
 import math
 
 from course_utils import signals
+from course_utils._validation import check_float
 from course_utils.checks import (
     Choice,
     Feedback,
     as_float,
     compare_choice,
+    compare_prediction,
     compare_scalar,
     exercise,
     hint_function,
 )
 
 __all__ = [
+    "check_growth_prediction",
+    "measured_growth",
     "CHECK_WHY_FLOAT64_POSTPONES_OPTIONS",
     "check_why_float64_postpones",
     "HINTS",
@@ -52,6 +56,10 @@ HINTS = {
         "How does the signal's size depend on depth: linearly, or by a factor per layer?",
         "If the norm grows by a factor c per layer, after L layers it is c^L: compare the layers "
         "needed to reach 3e38 and 1.8e308.",
+    ),
+    "ex5": (
+        "Each layer multiplies the signal's std by the scale s (N(0, 1/n) alone keeps it).",
+        "After L layers the std has grown by s^L.",
     ),
 }
 hint = hint_function(HINTS, "nb02")
@@ -188,3 +196,41 @@ CHECK_WHY_FLOAT64_POSTPONES_OPTIONS = {
 def check_why_float64_postpones(choice: object) -> Feedback:
     """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
     return compare_choice(choice, CHECK_WHY_FLOAT64_POSTPONES_OPTIONS)
+
+
+#: Setup of exercise 5 (predict, then run): lecun_normal weights at scale 1.25, 30 layers.
+PREDICT_SCALE, PREDICT_DEPTH, PREDICT_WIDTH = 1.25, 30, 256
+
+
+def measured_growth() -> float:
+    """Exercise 5's measurement: std of the signal after ``PREDICT_DEPTH`` linear layers
+    with ``PREDICT_SCALE`` times ``lecun_normal`` weights, over the std of the input."""
+    stds = signals.linear_layer_stds(
+        "lecun_normal", PREDICT_WIDTH, PREDICT_DEPTH, PREDICT_SCALE, m=32, rng=0
+    )
+    return float(stds[-1] / stds[0])
+
+
+@exercise("ex5")
+def check_growth_prediction(prediction: object, measured: object = None) -> Feedback:
+    """Exercise 5 (predict, then run): the learner's prediction of :func:`measured_growth`.
+
+    ``measured`` is the value the notebook's cell printed; it is recomputed when omitted.
+    """
+    value = measured_growth() if measured is None else check_float(measured, "measured")
+    s, depth = PREDICT_SCALE, PREDICT_DEPTH
+    slips = [
+        (s * depth, "adds the factor 1.25 of each layer; the layers multiply it: 1.25 per layer."),
+        (s ** (2 * depth), "is the growth of the VARIANCE, s² per layer; the std grows by s."),
+        (1.0 + (s - 1.0) * depth, "grows by 0.25 per layer, linearly; the growth compounds."),
+        (1.0, "assumes N(0, 1/n) keeps the size at any scale; the scale multiplies every layer."),
+    ]
+    return compare_prediction(
+        prediction,
+        value,
+        "the growth of the std over 30 layers",
+        rtol=0.25,
+        slips=slips,
+        explain="Each layer multiplies the std by about s = 1.25, so 30 layers give about "
+        "1.25^30; a modest factor per layer is a huge one after many layers.",
+    )

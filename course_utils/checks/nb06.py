@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from course_utils import initializers
 from course_utils._validation import check_float, check_int
 from course_utils.checks import (
@@ -18,9 +20,12 @@ from course_utils.checks import (
     compare_with_slips,
     exercise,
     hint_function,
+    run_experiment,
 )
 
 __all__ = [
+    "SOFTSIGN_TARGET",
+    "check_softsign_stack",
     "CHECK_WHY_GAIN_IS_FIXED_OPTIONS",
     "check_why_gain_is_fixed",
     "HINTS",
@@ -54,6 +59,12 @@ HINTS = {
     "ex4": (
         "Scale z by a factor c: what happens to relu(c z)? And to tanh(c z)?",
         "If g(c z) = c g(z), then E[g(z)²] / Var(z) does not depend on Var(z).",
+    ),
+    "ex5": (
+        "Var(z) of the next layer is gain² · E[softsign(z)²] for Var(W) = gain²/n: what gain "
+        "makes that equal to Var(z) = 1?",
+        "summary.numerical_gain('softsign') computes it from E[g(z)²]; or try gains between 2 "
+        "and 3 and watch the ratio.",
     ),
 }
 hint = hint_function(HINTS, "nb06")
@@ -201,3 +212,44 @@ CHECK_WHY_GAIN_IS_FIXED_OPTIONS = {
 def check_why_gain_is_fixed(choice: object) -> Feedback:
     """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
     return compare_choice(choice, CHECK_WHY_GAIN_IS_FIXED_OPTIONS)
+
+
+#: Exercise 5 (modify the experiment): Var(z) of the last layer over Var(z) of the first must
+#: stay within this range through a 30-layer softsign stack.
+SOFTSIGN_TARGET = (0.8, 1.25)
+
+
+def _level_ratio(z: object) -> float:
+    """Var(z) of the last layer over that of the first, for an array of shape (depth, n, m)
+    or a list of per-layer arrays."""
+    if isinstance(z, (str, bytes)) or z is None:
+        raise TypeError("return the pre-activations of every layer (summary.propagate's result)")
+    try:
+        layers = [np.asarray(layer, dtype=float) for layer in z]  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise TypeError("return the pre-activations of every layer, one array each") from exc
+    if len(layers) < 30:
+        raise ValueError(f"the stack has {len(layers)} layers; keep the depth at 30")
+    first, last = float(np.var(layers[0])), float(np.var(layers[-1]))
+    if not first > 0:
+        raise ValueError("the first layer has no spread")
+    return last / first
+
+
+@exercise("ex5")
+def check_softsign_stack(experiment: object) -> Feedback:
+    """Exercise 5 (modify the experiment): run the learner's 30-layer softsign stack and test
+    that Var(z) stays level (last over first within :data:`SOFTSIGN_TARGET`)."""
+    low, high = SOFTSIGN_TARGET
+    return run_experiment(
+        experiment,
+        _level_ratio,
+        "Var(z_30) / Var(z_1)",
+        low=low,
+        high=high,
+        too_low="The signal shrinks layer after layer: the gain is too small. Softsign's slope "
+        "falls off slowly, so it needs a gain well above tanh's.",
+        too_high="The signal grows: the gain is too large.",
+        on_pass="Softsign is bounded like tanh but approaches its bound slowly; its gain for "
+        "Var(z) = 1 is larger than tanh's 5/3.",
+    )
