@@ -3,10 +3,12 @@
 Usage: python scripts/build_slides.py [--no-vendor] [--out build/slides] [notebooks ...]
 
 Each cell's ``slideshow`` metadata decides its place in the deck (``slide``, ``subslide``,
-``fragment``, ``skip``, ``notes`` for speaker notes). The decks use stored outputs; nothing is
-executed. Unless ``--no-vendor`` is given, reveal.js, require.js, jQuery and MathJax 2 are
-fetched once from the npm registry into ``build/npm`` (not committed) and copied
-next to the decks, so a lecture room needs no network.
+``fragment``, ``skip``). Speaker notes live in a cell's ``speaker_notes`` metadata (a string),
+never in a visible cell: the build puts each one right after its cell as a ``notes`` cell,
+which reveal.js shows in its speaker view (press S) as ``<aside class="notes">``. The decks
+use stored outputs; nothing is executed. Unless ``--no-vendor`` is given, reveal.js,
+require.js, jQuery and MathJax 2 are fetched once from the npm registry into ``build/npm``
+(not committed) and copied next to the decks, so a lecture room needs no network.
 """
 
 from __future__ import annotations
@@ -60,13 +62,34 @@ def vendor(out: Path) -> None:
             shutil.copytree(modules / name, target)
 
 
+def with_speaker_notes(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
+    """A copy of ``nb`` with each cell's ``speaker_notes`` metadata as a ``notes`` cell after it."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        notes = cell.metadata.get("speaker_notes")
+        if notes:
+            cells.append(
+                nbformat.v4.new_markdown_cell(
+                    str(notes), metadata={"slideshow": {"slide_type": "notes"}}
+                )
+            )
+    nb.cells = cells
+    return nb
+
+
 def build_deck(notebook: Path, out: Path) -> Path:
     """Convert one notebook to ``out/<stem>.slides.html`` and return the path."""
     import nbformat
     from nbconvert import SlidesExporter
 
     exporter = SlidesExporter(reveal_scroll=True, reveal_theme=THEME, **URLS)
-    nb = nbformat.read(notebook, as_version=4)
+    nb = with_speaker_notes(nbformat.read(notebook, as_version=4))
     title = next(
         (c.source.splitlines()[0].lstrip("# ") for c in nb.cells if c.cell_type == "markdown"),
         notebook.stem,

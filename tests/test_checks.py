@@ -21,9 +21,9 @@ def test_feedback_is_truthy_only_when_passed():
     [
         (None, "not filled in"),
         (..., "not filled in"),
-        ("0.5", "should be a single number"),
+        ("0.5", "not text"),
         ([0.25, 0.25], "should be a single number"),
-        (float("nan"), "finite"),
+        (float("nan"), "NaN"),
         (-0.25, "sign"),
         (0.5, "2 times too large"),
         (0.0625, "4 times too small"),
@@ -55,8 +55,8 @@ def test_nb00_checks():
     assert nb00.check_layer_weights(initializers.he_normal((300, 784), rng=0))
     assert "(n_out, n_in)" in nb00.check_layer_weights(np.zeros((784, 300))).message
     assert "rng=0" in nb00.check_layer_weights(initializers.he_normal((300, 784), rng=5)).message
-    assert nb00.check_xavier_uniform_variance(2 / 1084)
-    assert "square root" in nb00.check_xavier_uniform_variance(np.sqrt(2 / 1084)).message
+    assert nb00.check_xavier_uniform_variance(2 / 700)
+    assert "standard deviation" in nb00.check_xavier_uniform_variance(np.sqrt(2 / 700)).message
 
 
 def test_compare_with_slips_names_the_slip_first():
@@ -94,7 +94,7 @@ def test_compare_with_slips_callable_messages_label_and_own_tolerance():
     assert compare_with_slips(1.03 / 16, 1 / 16, "std", slips).message == (
         "is close: a measured value?"
     )
-    assert "expected 0.0625" in compare_with_slips(1.1 / 16, 1 / 16, "std", slips).message
+    assert "too " in compare_with_slips(1.1 / 16, 1 / 16, "std", slips).message
     # ... and never hides a correct answer (which is checked at the check's rtol first)
     assert compare_with_slips(1.00001 / 16, 1 / 16, "std", slips)
     # a slip equal to the expected value never rejects the right answer
@@ -102,12 +102,12 @@ def test_compare_with_slips_callable_messages_label_and_own_tolerance():
     # answers that are not one plain number never reach a slip
     for answer in ("0.25", b"0.25", True, [0.25], np.array([0.25])):
         fb = compare_with_slips(answer, 1 / 16, "std", slips)
-        assert not fb and "single number" in fb.message
+        assert not fb and "number" in fb.message
 
 
 def test_compare_scalar_rejects_bytes():
     fb = compare_scalar(b"1", 1.0, "gain")
-    assert not fb and "single number" in fb.message
+    assert not fb and "not text" in fb.message
 
 
 @pytest.mark.parametrize(
@@ -206,3 +206,90 @@ def test_feedback_validates_its_fields():
         Feedback("yes", "ok")
     with pytest.raises(TypeError, match="message must be a str"):
         Feedback(True, None)
+
+
+# --------------------------------------------------------------- significant figures, gaps
+
+
+def test_significant_figures_pass_close_and_miss():
+    from course_utils.checks import matches_to
+
+    assert matches_to(0.0744, 0.074398) and not matches_to(0.074, 0.074398)
+    assert matches_to(0.074, 0.074398, 2) and matches_to(999.4, 999) and not matches_to(1000, 999)
+    assert compare_scalar(0.0744, 0.074398, "r")
+    assert "close" in compare_scalar(0.074, 0.074398, "r").message
+    assert "close" not in compare_scalar(0.07, 0.074398, "r").message
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (-0.25, "sign is wrong; the size is right"),
+        (-0.5, "sign is wrong, and so is the size"),
+        (2.5, "10 times too large"),
+        (0.25 * 400, "400 times too large: summed"),
+        (0.25 * 1e6, "6 orders of magnitude"),
+        (0.3, "a little too large"),
+        (0.0, "It is 0"),
+        (1e308 * 10, "infinite"),
+        (10**400, "infinite"),
+        (-(10**400), "infinite"),
+        (1 + 1j, "complex"),
+    ],
+)
+def test_misses_say_what_and_which_direction(answer, fragment):
+    factors = {"400": (400.0, "summed over the examples instead of averaged.")}
+    fb = compare_scalar(answer, 0.25, "Var(W)", factors=factors)
+    assert not fb and fragment in fb.message
+    assert "0.25" not in fb.message
+
+
+def test_prediction_explains_the_gap():
+    from course_utils.checks import compare_prediction
+
+    fb = compare_prediction(1.0, 1.02, "Var(z)", explain="n Var(W) = 1.")
+    assert fb and "n Var(W) = 1." in fb.message
+    fb = compare_prediction(1.0, 0.5, "Var(z)", slips=[(1.0, "forgets ReLU's half.")])
+    assert not fb and "forgets ReLU's half." in fb.message
+    fb = compare_prediction(10.0, 0.5, "Var(z)")
+    assert not fb and "too large" in fb.message
+    assert "not filled in" in compare_prediction(None, 0.5, "Var(z)").message
+    assert not compare_prediction(float("nan"), 0.5, "Var(z)")
+
+
+def test_run_experiment_measures_the_learners_function():
+    from course_utils.checks import run_experiment
+
+    def measure(x):
+        return float(np.var(x))
+
+    ok = run_experiment(lambda: np.ones(10) * np.arange(10), measure, "Var", low=5, high=20)
+    assert ok and "within the target" in ok.message
+    low = run_experiment(lambda: np.zeros(3), measure, "Var", low=5, high=20, too_low="grow it")
+    assert not low and "too low. grow it" in low.message
+
+    def broken():
+        raise RuntimeError("boom")
+
+    raised = run_experiment(broken, measure, "Var", low=0, high=1)
+    assert "raised RuntimeError: boom" in raised.message
+    assert "no parentheses" in run_experiment(3.0, measure, "Var", low=0, high=1).message
+    inf = run_experiment(lambda: np.array([1e308, -1e308]), measure, "Var", low=0, high=1)
+    assert not inf and "not finite" in inf.message
+    with pytest.raises(ValueError, match="high"):
+        run_experiment(broken, measure, "Var", low=2, high=1)
+
+
+def test_compare_choice_gives_per_option_feedback():
+    from course_utils.checks import Choice, compare_choice
+
+    options = {
+        "a": Choice("the mean", False, "No: the mean is 0 for both."),
+        "b": Choice("the variance", True, "Yes: n Var(W) sets the growth."),
+    }
+    assert compare_choice("B", options) and compare_choice("(b)", options)
+    assert compare_choice("a", options).message == "No: the mean is 0 for both."
+    assert "not an option" in compare_choice("c", options).message
+    assert "letter" in compare_choice(2, options).message
+    with pytest.raises(ValueError, match="exactly one"):
+        compare_choice("a", {"a": Choice("x", False, "no")})

@@ -35,13 +35,13 @@ def test_deep_linear_output_right(answer):
     ("answer", "fragment"),
     [
         (2 * 1.2**6, "1.2**6"),
-        (2 * 1.2**4, "1.2**4"),
+        (2 * 1.2**4, "too few"),
         (1.2**5, "adds the two coordinates"),
         (-2 * 1.2**5, "sign"),
         (4 * 1.2**5, "2 times too large"),
-        ("4.97664", "single number"),
+        ("4.97664", "not text"),
         (math.inf, "finite"),
-        (16.4, "expected 4.97664"),
+        (16.4, "too "),
     ],
 )
 def test_deep_linear_output_slips(answer, fragment):
@@ -89,7 +89,7 @@ def test_shrink_scale_right():
         (S**2, "VARIANCE"),
         (math.log(S), "log(s)"),
         (2 * S, "2 times too large"),
-        (0.5, "expected 0.7943"),
+        (0.5, "too "),
         ([S], "single number"),
     ],
 )

@@ -32,7 +32,7 @@ def test_glorot_bound_square_layer_is_not_mistaken_for_a_slip():
     ("answer", "fragment"),
     [
         (None, "not filled in"),
-        ("0.07", "single number"),
+        ("0.07", "not text"),
         (2 / 1084, "is the variance"),
         (math.sqrt(2 / 1084), "normal version"),
         (6 / 1084, "square root"),
@@ -40,7 +40,7 @@ def test_glorot_bound_square_layer_is_not_mistaken_for_a_slip():
         (1 / math.sqrt(784), "'standard' init"),
         (math.sqrt(6) / 1084, "sqrt(6)"),
         (-math.sqrt(6 / 1084), "sign"),
-        (0.08, "expected 0.0743"),
+        (0.08, "too "),
     ],
 )
 def test_glorot_bound_wrong_answers_explain(answer, fragment):
@@ -80,7 +80,7 @@ def test_standard_ratio_one_layer_is_not_mistaken_for_a_slip():
         (1 / 729, "one factor 1/3 too many"),
         (5 / 3, "multiply"),
         (1 / 3, "one layer"),
-        (0.5**5, "expected 0.00411523"),
+        (0.5**5, "too "),
     ],
 )
 def test_standard_ratio_wrong_answers_explain(answer, fragment):

@@ -76,7 +76,7 @@ def test_zero_init_right_answer_passes(zero_model):
         (0.1, 1.0, "should be an int"),
         (10.0, 1, "percentage"),
         (0.2, 1, "2 times too large"),
-        (0.11, 1, "expected 0.1"),
+        (0.11, 1, "too "),
         ("0.1", 1, "number"),
     ],
 )
@@ -99,11 +99,11 @@ def test_gradient_ratio_right_answer_passes(uniform_grads):
     [
         (lambda r: None, "not filled in"),
         (lambda r: 1 / r, "upside down"),
-        (lambda r: r**2, "variance instead of a std"),
+        (lambda r: r**2, "a variance where"),
         (lambda r: 2 * r, "2 times too large"),
         (lambda r: nb07.gradient_ratio("Xavier"), "Xavier"),
         (lambda r: [r, r], "number"),
-        (lambda r: float("nan"), "finite"),
+        (lambda r: float("nan"), "NaN"),
     ],
 )
 def test_gradient_ratio_wrong_answers_explain(uniform_grads, transform, fragment):

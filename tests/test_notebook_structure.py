@@ -57,3 +57,25 @@ def test_exercises_are_checked_and_solutions_hidden(path):
         assert c["metadata"].get("slideshow", {}).get("slide_type") == "skip"
     checks = [c for c in nb if c["cell_type"] == "code" and ".check_" in source(c)]
     assert len(checks) >= len(solutions), "every exercise has an auto-check"
+
+
+LECTURER = re.compile(r"speaker notes|ask the room|the room|allow about", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_visible_cell_addresses_a_lecturer(path):
+    # Speaker notes live in cell metadata ("speaker_notes") and reach only the decks.
+    for c in cells(path):
+        assert c["metadata"].get("slideshow", {}).get("slide_type") != "notes", source(c)[:60]
+        assert not LECTURER.search(source(c)), source(c)[:80]
+        for out in c.get("outputs", []):
+            assert not LECTURER.search("".join(out.get("text", ""))), source(c)[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_predict_first_boxes_are_learner_facing_blockquotes(path):
+    boxes = [c for c in cells(path) if "**Predict first.**" in source(c)]
+    for c in boxes:
+        assert c["cell_type"] == "markdown" and source(c).startswith("> **Predict first.**")
+    if path.stem[:2] in {"00", "01", "02", "03", "04", "05", "07"}:
+        assert boxes, "the deck's prediction prompts reach the learner as Predict first boxes"

@@ -102,20 +102,35 @@ def test_theme_loads_its_fonts_locally():
 
 def notes_sources(path: Path) -> list[str]:
     cells = json.loads(path.read_text())["cells"]
-    return [
-        "".join(c["source"])
-        for c in cells
-        if c["metadata"].get("slideshow", {}).get("slide_type") == "notes"
-    ]
+    return [c["metadata"]["speaker_notes"] for c in cells if c["metadata"].get("speaker_notes")]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_deck_has_speaker_notes_one_per_notes_cell(notebook, decks):
+def test_deck_has_speaker_notes_one_per_annotated_cell(notebook, decks):
     html = (decks / f"{notebook.stem}.slides.html").read_text(encoding="utf-8")
     counter = SectionCounter()
     counter.feed(html)
     notes = notes_sources(notebook)
+    assert all(isinstance(n, str) for n in notes), "speaker_notes metadata is a string"
     assert counter.notes >= 1, "a lecture deck needs at least one speaker note"
     assert counter.notes == len(notes)
     # reveal's speaker view shows the notes' HTML without MathJax: TeX would vanish there
     assert not [n for n in notes if "$" in n], "write speaker notes without $...$ math"
+    # each note's words reach the deck
+    for note in notes:
+        plain = " ".join(re.split(r"[*`_]", note)[0].split()[:6])
+        assert plain in " ".join(html.split()), plain
+
+
+def test_notes_are_injected_after_their_cell():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A", metadata={"speaker_notes": "Say B."}),
+        nbformat.v4.new_markdown_cell("C"),
+    ]
+    out = build_slides.with_speaker_notes(nb)
+    assert [c.source for c in out.cells] == ["# A", "Say B.", "C"]
+    assert out.cells[1].metadata["slideshow"]["slide_type"] == "notes"
+    assert len(nb.cells) == 2, "the notebook itself is not changed"

@@ -7,7 +7,15 @@ import math
 import numpy as np
 
 from course_utils import datasets
-from course_utils.checks import Feedback, compare_arrays, compare_scalar
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_arrays,
+    compare_choice,
+    compare_scalar,
+    exercise,
+    hint_function,
+)
 from course_utils.mlp import MLP
 
 #: Setup of exercise 2: the playground network with every weight 0.5, on 400 circles.
@@ -19,38 +27,72 @@ SYMMETRY_SEED = 0
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def check_too_small_std(value: object) -> Feedback:
-    """Exercise 1: standard deviation of a "Too small" weight in a layer with 6 inputs.
+#: Number of inputs of the layer of exercise 1 (not a layer of the playground, whose stds
+#: the notebook prints).
+TOO_SMALL_N_IN = 50
 
-    "Too small" draws weights with variance ``0.01 / n_in``, so the std is
-    ``sqrt(0.01 / 6) = 0.1 / sqrt(6)``.
-    """
-    expected = math.sqrt(0.01 / 6)
-    if value is not None and value is not Ellipsis and np.ndim(value) == 0:
-        try:
-            v = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            v = math.nan
-        if np.isclose(v, 0.01):
-            return Feedback(
-                False,
-                "std = 0.01 is the factor itself: 0.01 scales the VARIANCE 1/n_in, "
-                "so divide by n_in = 6 and take the square root.",
-            )
-        if np.isclose(v, 0.01 / math.sqrt(6)):
-            return Feedback(
-                False,
-                f"std = {v:.6g} uses 0.01 as a factor of the std; it multiplies the variance, "
-                "so the std gets sqrt(0.01) = 0.1.",
-            )
-        if np.isclose(v, math.sqrt(0.01 / 3)) or np.isclose(v, math.sqrt(0.01 / 2)):
-            return Feedback(
-                False, f"std = {v:.6g}: n_in is the number of INPUTS of the layer, here 6."
-            )
-    feedback = compare_scalar(value, expected, "std", rtol=1e-4)
-    if feedback:
-        return Feedback(True, f"std = sqrt(0.01 / 6) = {expected:.4g} is correct.")
-    return feedback
+HINTS = {
+    "ex1": (
+        "'Too small' fixes the VARIANCE of a weight, as a multiple of 1/n_in; the question asks "
+        "for the standard deviation.",
+        "Var(W) = 0.01 / n_in with n_in the number of inputs of the layer; std = sqrt(Var(W)).",
+    ),
+    "ex2": (
+        "net.forward(X) gives a cache, net.backward(cache, y) the gradients; their dW are "
+        "ordered layer 1 first.",
+        "grads = net.backward(net.forward(X), y); the answer is grads.dW[0], shape (6, 2). "
+        "Compare its rows.",
+    ),
+    "ex3": (
+        "With every weight 0, which activations are 0, and which gradients are a product with "
+        "a zero weight or a zero activation?",
+        "dW3 = dz3 @ a2.T with a2 = relu(0) = 0; everything before layer 3 is multiplied by "
+        "W3 = 0. One bias is left.",
+    ),
+    "ex4": (
+        "Write down what unit j of layer 1 computes, and what its gradient depends on.",
+        "The gradient of row j is dz_j a^T; if all units have equal weights, is dz_j the same for "
+        "every j?",
+    ),
+}
+hint = hint_function(HINTS, "nb01")
+
+
+@exercise("ex1")
+def check_too_small_std(value: object) -> Feedback:
+    """Exercise 1: standard deviation of a "Too small" weight in a layer with
+    ``TOO_SMALL_N_IN`` inputs: ``sqrt(0.01 / n_in)``."""
+    n = TOO_SMALL_N_IN
+    expected = math.sqrt(0.01 / n)
+    slips = [
+        (
+            0.01,
+            "is the factor itself: 0.01 scales the VARIANCE 1/n_in; divide by n_in and "
+            "take the square root.",
+        ),
+        (
+            0.01 / math.sqrt(n),
+            "uses 0.01 as a factor of the std; it multiplies the variance, "
+            "so the std gets sqrt(0.01) = 0.1.",
+        ),
+        (
+            math.sqrt(1.0 / n),
+            "is sqrt(1/n_in), the 'Appropriate' std: the factor 0.01 of "
+            "'Too small' is missing (under the square root).",
+        ),
+        (0.01 / n, "is the variance 0.01/n_in; the question asks for the standard deviation."),
+        (
+            math.sqrt(0.01 / 6),
+            f"is the std for the playground's layer with 6 inputs; this layer has {n}.",
+        ),
+    ]
+    return compare_scalar(
+        value,
+        expected,
+        "std",
+        slips=slips,
+        on_pass="Variance 0.01/n_in, so the std is 0.1/sqrt(n_in).",
+    )
 
 
 def symmetric_network() -> tuple[MLP, np.ndarray, np.ndarray]:
@@ -65,6 +107,7 @@ def symmetric_network() -> tuple[MLP, np.ndarray, np.ndarray]:
     return net, x, y
 
 
+@exercise("ex2")
 def check_gradient_rows(dW1: object) -> Feedback:
     """Exercise 2: ``dL/dW1`` (shape (6, 2)) of the constant-0.5 network on the circles.
 
@@ -74,7 +117,7 @@ def check_gradient_rows(dW1: object) -> Feedback:
         return Feedback(False, "dW1 is not filled in yet.")
     try:
         arr = np.asarray(dW1, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return Feedback(False, f"dW1 should be a numeric array, got {type(dW1).__name__}.")
     net, x, y = symmetric_network()
     grads = net.backward(net.forward(x), y)
@@ -92,7 +135,10 @@ def check_gradient_rows(dW1: object) -> Feedback:
         return Feedback(
             False, "Check the sign: dW1 is the gradient dL/dW1, not the step -lr * dL/dW1."
         )
-    feedback = compare_arrays(arr, expected, "dW1", rtol=1e-6, atol=1e-12)
+    factors = {
+        "400": (400.0, "summed over the 400 examples instead of averaged (the cost is a mean)."),
+    }
+    feedback = compare_arrays(arr, expected, "dW1", rtol=1e-6, atol=1e-12, factors=factors)
     if not feedback:
         return feedback
     return Feedback(
@@ -109,6 +155,7 @@ def unbalanced_circles() -> tuple[np.ndarray, np.ndarray]:
     return x[:, idx], y[idx]
 
 
+@exercise("ex3")
 def check_zero_init_gradient(name: object) -> Feedback:
     """Exercise 3: the only parameter with a nonzero gradient when every weight is 0.
 
@@ -152,3 +199,39 @@ def check_zero_init_gradient(name: object) -> Feedback:
         f"d{key} is exactly 0: the error signal reaches layer {key[1]} only through W3 "
         "(dz2 = relu'(z2) * (W3.T @ dz3)), and W3 = 0.",
     )
+
+
+CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS = {
+    "a": Choice(
+        "The gradient is zero, so the weights never move.",
+        False,
+        "No: Exercise 2 measured a gradient that is not zero; the weights do move, only all rows "
+        "by the same amount.",
+    ),
+    "b": Choice(
+        "Every hidden unit computes the same function of the input and receives the same error "
+        "signal, so each gets the same update.",
+        True,
+        "Yes: identical units get identical gradients, so gradient descent keeps them copies of "
+        "each other; only a random start breaks the symmetry.",
+    ),
+    "c": Choice(
+        "ReLU sets half of the units to zero.",
+        False,
+        "No: with all weights 0.5 and these inputs the units are identical, not dead; a ReLU unit "
+        "that is active passes its gradient.",
+    ),
+    "d": Choice(
+        "The learning rate is too small to separate them.",
+        False,
+        "No: a larger learning rate moves all rows further, but by the same amount; nothing in the"
+        " update can tell the units apart.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_rows_stay_equal(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS)

@@ -15,9 +15,45 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, Slip, compare_with_slips
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    Slip,
+    compare_choice,
+    compare_with_slips,
+    exercise,
+    hint_function,
+)
 
-__all__ = ["check_mnist_first_layer_variance", "check_product_variance", "check_xavier_std"]
+__all__ = [
+    "CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS",
+    "check_why_pixels_need_second_moment",
+    "HINTS",
+    "hint",
+    "check_mnist_first_layer_variance",
+    "check_product_variance",
+    "check_xavier_std",
+]
+
+HINTS = {
+    "ex1": (
+        "Write Var(XY) = E[(XY)²] - E[XY]² and use independence: E[(XY)²] = E[X²]·E[Y²].",
+        "E[X²] = Var(X) + E[X]²; expand to E[X]²Var(Y) + Var(X)E[Y]² + Var(X)Var(Y).",
+    ),
+    "ex2": (
+        "The rule fixes the variance; the question asks for the standard deviation.",
+        "n_in·Var(W) = 1 gives Var(W) = 1/n_in; std = sqrt(1/n_in).",
+    ),
+    "ex3": (
+        "With n·Var(W) = 1 the prediction is not Var(a) of the pixels: they do not have mean 0.",
+        "Var(z) = n·Var(W)·E[a²]: compute np.mean(pixels**2) over all pixels and images.",
+    ),
+    "ex4": (
+        "Write the variance of one term w a with w and a independent and E[w] = 0.",
+        "Var(XY) from Exercise 1 with E[X] = 0: which terms survive?",
+    ),
+}
+hint = hint_function(HINTS, "nb04")
 
 
 def product_variance(mean_x: float, var_x: float, mean_y: float, var_y: float) -> float:
@@ -25,6 +61,7 @@ def product_variance(mean_x: float, var_x: float, mean_y: float, var_y: float) -
     return mean_x**2 * var_y + var_x * mean_y**2 + var_x * var_y
 
 
+@exercise("ex1")
 def check_product_variance(
     answer: object,
     mean_x: float = 1.0,
@@ -34,8 +71,7 @@ def check_product_variance(
 ) -> Feedback:
     """Exercise 1: ``Var(XY)`` for independent ``X ~ N(mean_x, var_x)``, ``Y ~ N(mean_y, var_y)``.
 
-    The expected value is ``E[X]^2 Var(Y) + Var(X) E[Y]^2 + Var(X) Var(Y)`` (61 for the
-    defaults ``X ~ N(1, 4)``, ``Y ~ N(2, 9)``).
+    The expected value is ``E[X]^2 Var(Y) + Var(X) E[Y]^2 + Var(X) Var(Y)``.
     """
     mean_x = check_float(mean_x, "mean_x")
     var_x = check_float(var_x, "var_x", minimum=0.0)
@@ -73,11 +109,11 @@ def check_product_variance(
     return compare_with_slips(answer, expected, "Var(XY)", slips, label="Var(XY)")
 
 
+@exercise("ex2")
 def check_xavier_std(answer: object, n_in: int = 256) -> Feedback:
     """Exercise 2: the standard deviation of weights that keeps the forward variance.
 
-    The forward rule ``n_in Var(W) = 1`` gives ``std = 1 / sqrt(n_in)`` (0.0625 for
-    ``n_in = 256``).
+    The forward rule ``n_in Var(W) = 1`` gives ``std = 1 / sqrt(n_in)``.
     """
     n_in = check_int(n_in, "n_in", minimum=1)
     expected = 1.0 / math.sqrt(n_in)
@@ -118,11 +154,12 @@ def _mnist_moments() -> dict[str, float]:
     }
 
 
+@exercise("ex3")
 def check_mnist_first_layer_variance(answer: object) -> Feedback:
     """Exercise 3: predicted ``Var(z)`` of a first layer on raw MNIST pixels, ``Var(W) = 1/784``.
 
     With ``n Var(W) = 1`` the prediction is ``E[a^2]``, the mean square of the pixels of
-    the training split (``load_mnist("train", scale=True)``), about 0.1127.
+    the training split (``load_mnist("train", scale=True)``).
     """
     mom = _mnist_moments()
     expected = mom["second"]
@@ -154,3 +191,37 @@ def check_mnist_first_layer_variance(answer: object) -> Feedback:
         ),
     ]
     return compare_with_slips(answer, expected, "Var(z)", slips, label="Var(z)")
+
+
+CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS = {
+    "a": Choice(
+        "Because pixels are correlated.",
+        False,
+        "No: correlation breaks a different assumption (A2); the formula with E[a²] still assumes "
+        "independent inputs.",
+    ),
+    "b": Choice(
+        "Because Var(w a) = E[w²] E[a²] - (E[w] E[a])², and with zero-mean weights only E[w²] "
+        "E[a²] is left: the mean of the inputs counts too.",
+        True,
+        "Yes: with E[w] = 0 the variance of each term is Var(w)·E[a²] = Var(w)·(Var(a) + E[a]²); "
+        "pixels have a clearly nonzero mean.",
+    ),
+    "c": Choice(
+        "Because the pixels are scaled to [0, 1].",
+        False,
+        "No: scaling changes the numbers, not which moment the formula needs.",
+    ),
+    "d": Choice(
+        "Because Var(a) is too small to measure.",
+        False,
+        "No: Var(a) is easy to measure; it is the wrong quantity when E[a] is not zero.",
+    ),
+}
+"""Options of exercise 4 (explain), with the feedback for each."""
+
+
+@exercise("ex4")
+def check_why_pixels_need_second_moment(choice: object) -> Feedback:
+    """Exercise 4 (explain): the reason, as an option's letter; feedback per option."""
+    return compare_choice(choice, CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS)
