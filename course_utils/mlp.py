@@ -26,6 +26,7 @@ from course_utils import activations as _activations
 from course_utils import initializers as _initializers
 from course_utils import losses as _losses
 from course_utils._validation import (
+    MAX_DEPTH,
     RngLike,
     check_array,
     check_choice,
@@ -33,6 +34,7 @@ from course_utils._validation import (
     check_float,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = ["MLP", "ForwardCache", "Gradients", "gradient_check"]
@@ -97,7 +99,12 @@ def _check_sizes(sizes: object) -> list[int]:
     sizes = list(sizes)  # type: ignore[arg-type]
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least 2 layer widths (input and output), got {sizes}")
-    return [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
+    if len(sizes) > MAX_DEPTH + 1:
+        raise ValueError(f"sizes must list at most {MAX_DEPTH + 1} widths, got {len(sizes)}")
+    out = [check_int(s, f"sizes[{i}]", minimum=1) for i, s in enumerate(sizes)]
+    for i in range(len(out) - 1):
+        check_size(out[i] * out[i + 1], f"sizes[{i}:{i + 2}] (a weight matrix)")
+    return out
 
 
 def _check_hidden(hidden: object, n_hidden: int) -> list[_activations.Activation]:
@@ -401,7 +408,19 @@ class MLP:
         ForwardCache
             Pre-activations ``z``, activations ``a`` (``a[0]`` is ``x``) and ``output``.
         """
-        return self._forward(self._check_x(x))
+        return self._forward_finite(self._check_x(x))
+
+    def _forward_finite(self, x: np.ndarray) -> ForwardCache:
+        """Forward pass of checked ``x``; an overflow is reported as a ValueError naming x."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = self._forward(x)
+        if not all(np.all(np.isfinite(z)) for z in cache.z):
+            big_w = max(float(np.max(np.abs(w))) for w in self.weights)
+            raise ValueError(
+                f"x is too large for this network: the forward pass overflows {self.dtype} "
+                f"(largest |x| = {float(np.max(np.abs(x))):.3g}, largest |W| = {big_w:.3g})"
+            )
+        return cache
 
     def backward(self, cache: ForwardCache, y: object) -> Gradients:
         """Back-propagate the mean loss of the batch in ``cache`` with targets ``y``.
@@ -429,7 +448,7 @@ class MLP:
         """Mean loss of the network on ``(x, y)``."""
         x = self._check_x(x)
         y = self._prepare_y(y, x.shape[1])
-        return self._loss_kernel(self._forward(x).z[-1], y)[0]
+        return _losses._finite_loss(self._loss_kernel, self._forward_finite(x).z[-1], y, "x")[0]
 
     def predict(self, x: object) -> np.ndarray:
         """Predictions: class labels ``(m,)`` for softmax (argmax) and sigmoid (p > 0.5),
@@ -528,16 +547,16 @@ def gradient_check(
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    eps = check_float(eps, "eps", minimum=0.0, strict_min=True)
+    eps = check_float(eps, "eps", minimum=0.0, strict_min=True, maximum=1.0)
     if max_entries is not None:
         max_entries = check_int(max_entries, "max_entries", minimum=1)
     gen = check_rng(rng)
     x = model._check_x(x)
     y = model._prepare_y(y, x.shape[1])
-    grads = model._backward(model._forward(x), y, input_grad=False)
+    grads = model._backward(model._forward_finite(x), y, input_grad=False)
 
     def loss() -> float:
-        return model._loss_kernel(model._forward(x).z[-1], y)[0]
+        return _losses._finite_loss(model._loss_kernel, model._forward_finite(x).z[-1], y, "x")[0]
 
     tiny = np.finfo(np.float64).tiny
     result: dict[str, float] = {}
@@ -552,11 +571,13 @@ def gradient_check(
         for j, i in enumerate(idx):
             pos = np.unravel_index(i, p.shape)
             orig = p[pos]
-            p[pos] = orig + eps
-            plus = loss()
-            p[pos] = orig - eps
-            minus = loss()
-            p[pos] = orig
+            try:
+                p[pos] = orig + eps
+                plus = loss()
+                p[pos] = orig - eps
+                minus = loss()
+            finally:  # the model is left as it was, even if a loss raises
+                p[pos] = orig
             num[j] = (plus - minus) / (2.0 * eps)
         ana = g.reshape(-1)[idx].astype(np.float64)
         denom = max(float(np.max(np.abs(ana)) + np.max(np.abs(num))), tiny)

@@ -44,12 +44,15 @@ import numpy as np
 
 from course_utils import activations, initializers, theory
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_TRIALS,
     RngLike,
     check_choice,
     check_dtype,
     check_float,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = [
@@ -257,9 +260,11 @@ def propagate(
     if not isinstance(init, str):
         raise TypeError(f"init must be an initializer name (str), got {type(init).__name__}")
     init_fn = initializers.get(init)
-    depth = check_int(depth, "depth", minimum=1)
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
     m = check_int(m, "m", minimum=1)
+    check_size(width * width, "width (a width x width weight matrix)")
+    check_size(depth * width * m, "depth * width * m (the output array)")
     input_var = check_float(input_var, "input_var", minimum=0.0)
     input_mean = check_float(input_mean, "input_mean")
     dt = check_dtype(dtype)
@@ -644,9 +649,11 @@ def summary_table(
     if not rules or not all(isinstance(r, Rule) for r in rules):
         raise TypeError("rules must be a non-empty list of Rule objects")
     n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=2)
+    depth = check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
     m = check_int(m, "m", minimum=1)
-    trials = check_int(trials, "trials", minimum=1)
+    trials = check_int(trials, "trials", minimum=1, maximum=MAX_TRIALS)
+    check_size(n * n, "n (an n x n weight matrix)")
+    check_size(depth * n * m, "depth * n * m (the propagated signals)")
     tol = check_float(tol, "tol", minimum=1.0, strict_min=True)
     gen = check_rng(rng)
     dt = check_dtype(dtype)

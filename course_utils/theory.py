@@ -49,12 +49,15 @@ import numpy as np
 
 from course_utils import activations, initializers
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_TRIALS,
     RngLike,
     check_array,
     check_dtype,
     check_float,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = ["gaussian_moments", "predict_variances", "simulate_variances"]
@@ -62,6 +65,7 @@ __all__ = ["gaussian_moments", "predict_variances", "simulate_variances"]
 #: Keys of the dictionaries returned by :func:`predict_variances` / :func:`simulate_variances`.
 VARIANCE_KEYS = ("weight_var", "z_var", "a_second", "a_var", "grad_a_var", "grad_var")
 
+_MAX_Q = 10_000  # gaussian_moments: most variances per call (about 1 ms each)
 _PIECEWISE_LINEAR = frozenset({"identity", "linear", "relu", "leaky_relu"})
 _X_MAX = 10.0  # integrate the standard normal over [-10, 10]; the rest has mass ~1.5e-23
 _BASE_EDGES = np.linspace(0.0, _X_MAX, 21)
@@ -216,6 +220,8 @@ def gaussian_moments(
     order = check_int(order, "order", minimum=2, maximum=200)
     scalar = isinstance(q, numbers.Real) and not isinstance(q, bool)
     q_arr = check_array(q, "q", dtype=np.float64)
+    if q_arr.size > _MAX_Q:
+        raise ValueError(f"q must hold at most {_MAX_Q} variances at once, got {q_arr.size}")
     if np.any(q_arr < 0):
         raise ValueError("q must be >= 0 (it is a variance)")
     mean, second, deriv = _moments_array(act, q_arr, order)
@@ -235,9 +241,13 @@ def _check_widths(widths: object) -> list[int]:
             f"widths must be a sequence of positive ints [n_0, ..., n_L], "
             f"got {type(widths).__name__}"
         )
+    if len(widths) > MAX_DEPTH + 1:
+        raise ValueError(f"widths must have at most {MAX_DEPTH + 1} entries, got {len(widths)}")
     out = [check_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(widths)]
     if len(out) < 2:
         raise ValueError(f"widths must have at least 2 entries (input and output), got {out}")
+    for i in range(len(out) - 1):
+        check_size(out[i] * out[i + 1], f"widths[{i}:{i + 2}] (a weight matrix)")
     return out
 
 
@@ -401,7 +411,8 @@ def simulate_variances(
     act = _as_activation(activation)
     input_var = check_float(input_var, "input_var", minimum=0.0)
     m = check_int(m, "m", minimum=1)
-    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    n_trials = check_int(n_trials, "n_trials", minimum=1, maximum=MAX_TRIALS)
+    check_size(max(widths) * m, "max(widths) * m (one layer's signals)")
     last_activation = _check_bool(last_activation, "last_activation")
     dt = check_dtype(dtype)
     gen = check_rng(rng)
