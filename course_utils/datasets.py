@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils._validation import (
+    MAX_SCALE,
     RngLike,
     check_array,
     check_bool,
@@ -87,7 +88,7 @@ _MAX_N = 10_000_000
 
 def _check_common(n: object, noise: object) -> tuple[int, float]:
     n = check_int(n, "n", minimum=2, maximum=_MAX_N)
-    noise = check_float(noise, "noise", minimum=0.0)
+    noise = check_float(noise, "noise", minimum=0.0, maximum=MAX_SCALE)
     return n, noise
 
 
@@ -206,7 +207,7 @@ def make_spiral(
     y : ndarray, shape (n,), int64 in {0, 1}
     """
     n, noise = _check_common(n, noise)
-    turns = check_float(turns, "turns", minimum=0.0, strict_min=True)
+    turns = check_float(turns, "turns", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     rng = check_rng(rng)
     n0, n1 = _class_sizes(n)
     arms = []

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.markers import MarkerStyle
 
 from course_utils._validation import MAX_BINS, check_array, check_float, check_int
 
@@ -65,6 +66,12 @@ def theory_vs_measured(
     _check_str(label, "label")
     _check_color(color)
     _check_str(marker, "marker")
+    try:
+        MarkerStyle(marker)
+    except ValueError:
+        raise ValueError(
+            f"marker must be a matplotlib marker such as 'o', got {marker!r}"
+        ) from None
     (line,) = ax.plot(x, theory, "-", color=color, label=f"{label} (theory)")
     ax.plot(
         x,

@@ -38,6 +38,8 @@ from course_utils import activations as _activations
 from course_utils import initializers as _initializers
 from course_utils._validation import (
     MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_SCALE,
     RngLike,
     check_array,
     check_choice,
@@ -45,6 +47,7 @@ from course_utils._validation import (
     check_float,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = [
@@ -218,9 +221,10 @@ def matrix_product_growth(
     -------
     ProductGrowth
     """
-    n = check_int(n, "n", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     rms = np.full(depth, np.nan)
@@ -282,8 +286,8 @@ def expected_log_growth(scale: float, n: int) -> float:
     n : int
         Width (>= 1).
     """
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    n = check_int(n, "n", minimum=1)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
     return math.log(scale) + 0.5 * (digamma(n / 2) - math.log(n / 2))
 
 
@@ -324,10 +328,12 @@ def log_growth_rate(
     float
         Mean over layers and columns of ``log(||W a|| / ||a||)``.
     """
-    n = check_int(n, "n", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    m = check_int(m, "m", minimum=1)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    m = check_int(m, "m", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * m, "n * m (the signals of one layer)")
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     a = rng.standard_normal((n, m), dtype=dt)
@@ -388,10 +394,12 @@ def linear_layer_stds(
         Entry 0 is the input's std, entry ``l`` the std after layer ``l``.
     """
     check_choice(init, "init", [k for k in _initializers.names() if k != "constant"])
-    n = check_int(n, "n", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    m = check_int(m, "m", minimum=1)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    m = check_int(m, "m", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * m, "n * m (the signals of one layer)")
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     fn = _initializers.get(init)

@@ -50,6 +50,7 @@ import numpy as np
 from course_utils import activations, initializers
 from course_utils._validation import (
     MAX_DEPTH,
+    MAX_SCALE,
     MAX_TRIALS,
     RngLike,
     check_array,
@@ -326,7 +327,7 @@ def predict_variances(
     widths = _check_widths(widths)
     init = _check_init(init, init_kw)
     act = _as_activation(activation)
-    input_var = check_float(input_var, "input_var", minimum=0.0)
+    input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     last_activation = _check_bool(last_activation, "last_activation")
     identity = activations.get("identity")
     n_layers = len(widths) - 1
@@ -409,7 +410,7 @@ def simulate_variances(
     widths = _check_widths(widths)
     init = _check_init(init, init_kw)
     act = _as_activation(activation)
-    input_var = check_float(input_var, "input_var", minimum=0.0)
+    input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     m = check_int(m, "m", minimum=1)
     n_trials = check_int(n_trials, "n_trials", minimum=1, maximum=MAX_TRIALS)
     check_size(max(widths) * m, "max(widths) * m (one layer's signals)")

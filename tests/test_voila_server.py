@@ -177,7 +177,9 @@ class Tabs:
         self.thread.join(timeout=10)
 
 
-_KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
+_KERNEL_ID = re.compile(
+    r'"kernelId": "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
+)
 
 
 def test_make_app_uses_the_locked_down_config():
