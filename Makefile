@@ -29,7 +29,7 @@ help:
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute every notebook in place and strip noise"
 	@echo "make slides     build reveal.js decks in build/slides (works offline once built)"
-	@echo "make app        serve the two interactive apps with Voila on http://127.0.0.1:8866"
+	@echo "make app        serve the two interactive apps with Voila on http://127.0.0.1:8866 (token auth)"
 	@echo "make bench      measure speed and memory, update the README's table"
 	@echo "make bench-figures  time click -> updated figure in JupyterLab per figure mechanism"
 
@@ -75,6 +75,7 @@ slides: $(STAMP)
 	$(BIN)/python scripts/build_slides.py
 	@echo "open build/slides/<notebook>.slides.html in a browser; press S for speaker notes"
 
+# apps/voila.py locks the server down: token (printed with the URL), local Host headers only,
+# at most 4 kernels, idle ones culled after 5 minutes.
 app: $(STAMP)
-	$(BIN)/voila apps/initialization_apps.ipynb --Voila.ip=127.0.0.1 --port=8866 \
-		--no-browser --strip_sources=True
+	$(BIN)/voila apps/initialization_apps.ipynb --Voila.config_file_paths=apps --port=8866

@@ -7,6 +7,7 @@ expected, in the spirit of scikit-learn's input validation.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -19,6 +20,34 @@ if TYPE_CHECKING:
 RngLike = np.random.Generator | int | None
 
 _FLOAT_DTYPES = (np.float32, np.float64)
+
+MAX_ELEMENTS = 10**8
+"""Largest array (number of entries) any function of the course allocates: 800 MB in float64.
+
+The biggest array the notebooks need is a few million entries; a shape beyond this limit is a
+typo, and allocating it would exhaust memory before numpy's own error."""
+
+
+# Documented upper limits of counts: far beyond what the course uses, small enough that a
+# call stays within seconds (a hostile or mistyped count gets a ValueError saying the limit).
+MAX_DEPTH = 10_000
+"""Deepest network or chain of layers (the notebooks go to 1,000)."""
+MAX_STEPS = 100_000
+"""Most training steps in one call (the notebooks train for at most a few thousand)."""
+MAX_TRIALS = 10_000
+"""Most repetitions (trials, runs) of one simulation."""
+MAX_BINS = 10_000
+"""Most histogram bins in one figure."""
+MAX_SCALE = 1e30
+"""Largest weight scale (gain, std, bound, noise ...): weights stay finite even in float32
+(whose largest value is 3.4e38), and their squares in float64."""
+
+
+def _count(n: int) -> str:
+    """``n`` written for a message, even when it is too large for a float."""
+    if abs(n) < 10**16:
+        return f"{n:,}"
+    return f"{'-' if n < 0 else ''}about 10^{len(str(abs(n))) - 1}"
 
 
 def check_rng(rng: RngLike, name: str = "rng") -> np.random.Generator:
@@ -54,9 +83,9 @@ def check_int(
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise ValueError(f"{name} must be >= {minimum}, got {_count(value)}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+        raise ValueError(f"{name} must be <= {maximum:,}, got {_count(value)}")
     return value
 
 
@@ -72,9 +101,15 @@ def check_float(
 
     ``strict_min=True`` makes the lower bound exclusive (``value > minimum``).
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name} must be a finite real number, got an int too large for a float "
+            f"({len(str(abs(int(value))))} digits)"
+        ) from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if minimum is not None:
@@ -87,8 +122,31 @@ def check_float(
     return value
 
 
-def check_shape(shape: object, name: str = "shape", *, min_dims: int = 1) -> tuple[int, ...]:
-    """Check that ``shape`` is a tuple/list of positive ints with ``min_dims`` or more entries."""
+def check_bool(value: object, name: str) -> bool:
+    """Check that ``value`` is a bool (Python's or numpy's ``np.bool_``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool (True or False), got {type(value).__name__}")
+    return bool(value)
+
+
+def check_size(n_elements: int, name: str, *, limit: int = MAX_ELEMENTS) -> int:
+    """Check, before allocating, that an array of ``n_elements`` entries is within ``limit``."""
+    if n_elements > limit:
+        raise ValueError(
+            f"{name} asks for an array of {_count(n_elements)} entries; the course's limit "
+            f"is {limit:,} entries ({limit * 8 / 1e9:.1f} GB in float64)"
+        )
+    return n_elements
+
+
+def check_shape(
+    shape: object, name: str = "shape", *, min_dims: int = 1, max_elements: int = MAX_ELEMENTS
+) -> tuple[int, ...]:
+    """Check that ``shape`` is a tuple/list of positive ints with ``min_dims`` or more entries.
+
+    The number of entries ``prod(shape)`` must not exceed ``max_elements`` (checked before
+    anything is allocated).
+    """
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if not isinstance(shape, Sequence) or isinstance(shape, str):
@@ -102,6 +160,7 @@ def check_shape(shape: object, name: str = "shape", *, min_dims: int = 1) -> tup
         dims.append(int(s))
     if len(dims) < min_dims:
         raise ValueError(f"{name} must have at least {min_dims} dimension(s), got {tuple(dims)}")
+    check_size(math.prod(dims), f"{name}={tuple(dims)}", limit=max_elements)
     return tuple(dims)
 
 
@@ -139,17 +198,29 @@ def check_array(
     finite : bool
         If True (default), NaN and inf raise ``ValueError``.
     """
-    if isinstance(x, str) or x is None:
+    if isinstance(x, (str, bytes, dict, set)) or x is None:
         raise TypeError(f"{name} must be a numeric array, got {type(x).__name__}")
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{name} must be a numeric array of a regular shape ({exc})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf below
+            arr = arr.astype(dtype, copy=False)
     if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+        raise ValueError(
+            f"{name} must contain only finite values (no NaN or inf"
+            + (
+                f", nothing beyond float32's {np.finfo(np.float32).max:.2g}"
+                if arr.dtype == np.float32
+                else ""
+            )
+            + ")"
+        )
     return arr
 
 
@@ -162,13 +233,6 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     return value
 
 
-def check_bool(value: object, name: str) -> bool:
-    """Check that ``value`` is a bool (``numpy.bool_`` accepted) and return it as ``bool``."""
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
-
-
 def check_sizes(sizes: object, name: str = "sizes") -> list[int]:
     """Check layer widths ``[n_0, n_1, ..., n_L]``: 2 or more positive ints, input first."""
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
@@ -176,9 +240,16 @@ def check_sizes(sizes: object, name: str = "sizes") -> list[int]:
             f"{name} must be a list of positive ints (layer widths, input first) such as "
             f"[784, 300, 10], got {type(sizes).__name__}"
         )
+    sizes = list(sizes)  # type: ignore[arg-type]
+    if len(sizes) < 2:
+        raise ValueError(
+            f"{name} must list at least 2 layer widths (input and output), got {sizes}"
+        )
+    if len(sizes) > MAX_DEPTH + 1:
+        raise ValueError(f"{name} must list at most {MAX_DEPTH + 1} widths, got {len(sizes)}")
     out = [check_int(s, f"{name}[{i}]", minimum=1) for i, s in enumerate(sizes)]
-    if len(out) < 2:
-        raise ValueError(f"{name} must list at least 2 layer widths (input and output), got {out}")
+    for i in range(len(out) - 1):
+        check_size(out[i] * out[i + 1], f"{name}[{i}:{i + 2}] (a weight matrix)")
     return out
 
 

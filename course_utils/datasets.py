@@ -46,12 +46,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from course_utils._validation import (
+    MAX_SCALE,
     RngLike,
     check_array,
     check_bool,
@@ -86,7 +88,7 @@ _MAX_N = 10_000_000
 
 def _check_common(n: object, noise: object) -> tuple[int, float]:
     n = check_int(n, "n", minimum=2, maximum=_MAX_N)
-    noise = check_float(noise, "noise", minimum=0.0)
+    noise = check_float(noise, "noise", minimum=0.0, maximum=MAX_SCALE)
     return n, noise
 
 
@@ -205,7 +207,7 @@ def make_spiral(
     y : ndarray, shape (n,), int64 in {0, 1}
     """
     n, noise = _check_common(n, noise)
-    turns = check_float(turns, "turns", minimum=0.0, strict_min=True)
+    turns = check_float(turns, "turns", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     rng = check_rng(rng)
     n0, n1 = _class_sizes(n)
     arms = []
@@ -434,30 +436,77 @@ def content_sha256(images: np.ndarray, labels: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+# What the bundled file holds, checked against each member's declared header before reading.
+_MNIST_MEMBERS = {
+    "images.npy": (np.dtype(np.uint8), (_MNIST_N, 28, 28)),
+    "labels.npy": (np.dtype(np.uint8), (_MNIST_N,)),
+}
+_NPY_HEADER_MAX = 4096  # bytes; numpy writes a 128-byte header for such arrays
+
+
+class _Corrupt(Exception):
+    """What is wrong with the data file (turned into one RuntimeError by the caller)."""
+
+
+def _read_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
+    """Read one ``.npy`` member, checking its declared dtype and shape before the data."""
+    dtype, shape = _MNIST_MEMBERS[member]
+    expected = int(np.prod(shape)) * dtype.itemsize
+    info = archive.getinfo(member)
+    if info.file_size > expected + _NPY_HEADER_MAX:
+        raise _Corrupt(f"{member} declares {info.file_size} bytes, more than its {expected}")
+    with archive.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        readers = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }
+        if version not in readers:
+            raise _Corrupt(f"{member} has an unsupported .npy version {version}")
+        got_shape, fortran, got_dtype = readers[version](fh, max_header_size=_NPY_HEADER_MAX)
+        if got_dtype != dtype or tuple(got_shape) != shape or fortran:
+            raise _Corrupt(
+                f"{member} declares dtype {got_dtype}, shape {tuple(got_shape)}"
+                f"{' (Fortran order)' if fortran else ''}; expected {dtype}, shape {shape}"
+            )
+        data = fh.read(expected + 1)  # bounded: never more than the array's own size
+    if len(data) != expected:
+        raise _Corrupt(f"{member} holds {len(data)} data bytes, expected {expected}")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
 @functools.lru_cache(maxsize=2)
 def _load_mnist_arrays(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read and verify the npz at ``path``; returns read-only (images, labels)."""
+    """Read and verify the npz at ``path``; returns read-only (images, labels).
+
+    The file is opened as a zip archive (never unpickled); each member's declared size,
+    dtype and shape are checked against what the course ships before its data is read, and
+    no more than the expected number of bytes is ever decompressed. Any corruption (not a
+    zip, damaged compressed data, wrong CRC, wrong header, truncation, changed pixels) gives
+    the same RuntimeError naming the file, what is wrong and how to restore it.
+    """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"MNIST data file {p} is missing. {_REBUILD_HINT}")
     try:
-        # open the file ourselves so that it is closed even if it is not a valid zip
-        with open(p, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            if set(data.files) != {"images", "labels"}:
-                raise ValueError(f"unexpected arrays {sorted(data.files)}")
-            images = data["images"]
-            labels = data["labels"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise RuntimeError(
-            f"MNIST data file {p} is corrupted (cannot read it: {exc}). {_REBUILD_HINT}"
-        ) from exc
-    if (
-        images.dtype != np.uint8
-        or labels.dtype != np.uint8
-        or images.shape != (_MNIST_N, 28, 28)
-        or labels.shape != (_MNIST_N,)
-        or content_sha256(images, labels) != MNIST_CONTENT_SHA256
-    ):
+        with zipfile.ZipFile(p) as archive:
+            names = sorted(archive.namelist())
+            if names != sorted(_MNIST_MEMBERS):
+                raise _Corrupt(f"it holds {names}, expected {sorted(_MNIST_MEMBERS)}")
+            images = _read_member(archive, "images.npy")
+            labels = _read_member(archive, "labels.npy")
+    except (
+        _Corrupt,
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,
+    ) as exc:
+        raise RuntimeError(f"MNIST data file {p} is corrupted ({exc}). {_REBUILD_HINT}") from exc
+    if content_sha256(images, labels) != MNIST_CONTENT_SHA256:
         raise RuntimeError(
             f"MNIST data file {p} is corrupted: its contents do not match the expected "
             f"SHA-256 {MNIST_CONTENT_SHA256}. {_REBUILD_HINT}"

@@ -76,6 +76,7 @@ from collections.abc import Callable
 import numpy as np
 
 from course_utils._validation import (
+    MAX_SCALE,
     RngLike,
     check_bool,
     check_choice,
@@ -231,7 +232,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _check_gain(gain: object) -> float:
-    return check_float(gain, "gain", minimum=0.0, strict_min=True)
+    return check_float(gain, "gain", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
 
 
 def _check_mode(mode: object) -> str:
@@ -239,7 +240,7 @@ def _check_mode(mode: object) -> str:
 
 
 def _check_slope(negative_slope: object) -> float:
-    return check_float(negative_slope, "negative_slope", minimum=0.0)
+    return check_float(negative_slope, "negative_slope", minimum=0.0, maximum=MAX_SCALE)
 
 
 def _he_variance(shape: Shape, mode: object, negative_slope: object) -> float:
@@ -440,7 +441,7 @@ def constant(
         As for every initializer (see the module docstring); ``rng`` is not used.
     """
     dims = check_shape(shape, "shape")
-    value = check_float(value, "value")
+    value = check_float(value, "value", minimum=-MAX_SCALE, maximum=MAX_SCALE)
     dt = check_dtype(dtype)
     check_rng(rng)
     return np.full(dims, value, dtype=dt)
@@ -461,7 +462,7 @@ def uniform(
         As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
-    bound = check_float(bound, "bound", minimum=0.0)
+    bound = check_float(bound, "bound", minimum=0.0, maximum=MAX_SCALE)
     return _uniform_array(dims, bound, rng, dtype)
 
 
@@ -480,7 +481,7 @@ def normal(
         As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
-    std = check_float(std, "std", minimum=0.0)
+    std = check_float(std, "std", minimum=0.0, maximum=MAX_SCALE)
     return _normal_array(dims, std, rng, dtype)
 
 
@@ -684,7 +685,7 @@ def truncated_normal(
         As for every initializer (see the module docstring).
     """
     dims = check_shape(shape, "shape")
-    std = check_float(std, "std", minimum=0.0)
+    std = check_float(std, "std", minimum=0.0, maximum=MAX_SCALE)
     a, b, mass = _check_truncation(a, b)
     corrected = check_bool(corrected, "corrected")
     dt = check_dtype(dtype)
@@ -709,18 +710,18 @@ def _var_zeros(shape: Shape) -> float:
 def _var_constant(shape: Shape, value: float | None = None) -> float:
     check_shape(shape, "shape")
     if value is not None:
-        check_float(value, "value")
+        check_float(value, "value", minimum=-MAX_SCALE, maximum=MAX_SCALE)
     return 0.0
 
 
 def _var_uniform(shape: Shape, bound: float = 1.0) -> float:
     check_shape(shape, "shape")
-    return check_float(bound, "bound", minimum=0.0) ** 2 / 3.0
+    return check_float(bound, "bound", minimum=0.0, maximum=MAX_SCALE) ** 2 / 3.0
 
 
 def _var_normal(shape: Shape, std: float = 1.0) -> float:
     check_shape(shape, "shape")
-    return check_float(std, "std", minimum=0.0) ** 2
+    return check_float(std, "std", minimum=0.0, maximum=MAX_SCALE) ** 2
 
 
 def _var_standard_normal(shape: Shape) -> float:
@@ -753,7 +754,7 @@ def _var_truncated_normal(
     shape: Shape, std: float = 1.0, a: float = -2.0, b: float = 2.0, corrected: bool = False
 ) -> float:
     check_shape(shape, "shape")
-    std = check_float(std, "std", minimum=0.0)
+    std = check_float(std, "std", minimum=0.0, maximum=MAX_SCALE)
     factor = _truncated_variance_factor(a, b)
     return std**2 if check_bool(corrected, "corrected") else std**2 * factor
 

@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from course_utils import activations
-from course_utils._validation import check_activation, check_array, check_float
+from course_utils._validation import MAX_SCALE, check_activation, check_array, check_float
 
 __all__ = [
     "QUARTER_CIRCLE_MEAN",
@@ -126,7 +126,17 @@ def jacobian_singular_values(
     [3.0, 2.0]
     """
     J = layer_jacobian(W, z, activation).astype(np.float64, copy=False)
-    return np.linalg.svd(J, compute_uv=False)
+    big = float(np.max(np.abs(J), initial=0.0))
+    if big == 0.0:
+        return np.linalg.svd(J, compute_uv=False)
+    with np.errstate(over="ignore"):  # scaled by the largest entry: the SVD itself is safe
+        s = np.linalg.svd(J / big, compute_uv=False) * big
+    if not np.all(np.isfinite(s)):
+        raise ValueError(
+            f"W is too large: the singular values of the Jacobian overflow float64 "
+            f"(largest |W| = {float(np.max(np.abs(W))):.3g})"
+        )
+    return s
 
 
 def quarter_circle_pdf(x: np.ndarray | float, rms: float = 1.0) -> np.ndarray | float:
@@ -149,9 +159,12 @@ def quarter_circle_pdf(x: np.ndarray | float, rms: float = 1.0) -> np.ndarray | 
     float or ndarray
         The density, of ``x``'s shape.
     """
-    rms = check_float(rms, "rms", minimum=0.0, strict_min=True)
+    rms = check_float(rms, "rms", minimum=1e-300, maximum=MAX_SCALE)
     scalar = np.ndim(x) == 0
     x_arr = check_array(x, "x", dtype=np.float64)
-    inside = np.clip(4.0 * rms**2 - x_arr**2, 0.0, None)
-    pdf = np.where(x_arr >= 0.0, np.sqrt(inside) / (math.pi * rms**2), 0.0)
+    with np.errstate(over="ignore"):  # |x| / rms beyond float range is outside the support
+        u = np.abs(x_arr) / rms
+    inside = np.clip(4.0 - np.square(np.minimum(u, 2.0)), 0.0, None)
+    # sqrt(4 rms^2 - x^2) / (pi rms^2) = sqrt(4 - u^2) / (pi rms), without squaring rms
+    pdf = np.where(x_arr >= 0.0, np.sqrt(inside) / (math.pi * rms), 0.0)
     return float(pdf) if scalar else pdf

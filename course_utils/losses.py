@@ -23,6 +23,7 @@ The losses are stable for logits up to ``|z| = 1e4`` and beyond (log-sum-exp and
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -152,9 +153,29 @@ def _quiet_underflow(fn: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def _finite_loss(
+    kernel: LossFn, z: np.ndarray, y: np.ndarray, name: str = "z"
+) -> tuple[float, np.ndarray]:
+    """Run a loss kernel on checked inputs; a loss beyond the float range is an error.
+
+    Finite logits can still give a loss (or gradient) that no float holds, e.g. the squared
+    error of ``z = 1e200``: that is reported as a ValueError naming ``name``, never returned
+    as inf with an overflow warning.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, dz = kernel(z, y)
+    if not (math.isfinite(loss) and np.all(np.isfinite(dz))):
+        raise ValueError(
+            f"{name} is too large: the loss overflows {z.dtype} (largest |{name}| = "
+            f"{float(np.max(np.abs(z))):.3g}); scale the inputs or weights down"
+        )
+    return loss, dz
+
+
 @_quiet_underflow
 def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=0, keepdims=True))
+    with np.errstate(over="ignore"):  # z - max = -inf for far-apart logits: exp gives 0
+        e = np.exp(z - z.max(axis=0, keepdims=True))
     e /= e.sum(axis=0, keepdims=True)
     return e
 
@@ -284,7 +305,7 @@ def softmax_cross_entropy(z: object, y: object) -> tuple[float, np.ndarray]:
     """
     z = _check_z(z)
     k, m = z.shape
-    return _softmax_ce(z, _prepare_softmax(y, k, m, z.dtype))
+    return _finite_loss(_softmax_ce, z, _prepare_softmax(y, k, m, z.dtype))
 
 
 def binary_cross_entropy(z: object, y: object) -> tuple[float, np.ndarray]:
@@ -315,7 +336,7 @@ def binary_cross_entropy(z: object, y: object) -> tuple[float, np.ndarray]:
     """
     z = _check_z(z)
     k, m = z.shape
-    return _binary_ce(z, _prepare_sigmoid(y, k, m, z.dtype))
+    return _finite_loss(_binary_ce, z, _prepare_sigmoid(y, k, m, z.dtype))
 
 
 def mean_squared_error(z: object, y: object) -> tuple[float, np.ndarray]:
@@ -343,7 +364,7 @@ def mean_squared_error(z: object, y: object) -> tuple[float, np.ndarray]:
     """
     z = _check_z(z)
     k, m = z.shape
-    return _mse(z, _prepare_linear(y, k, m, z.dtype))
+    return _finite_loss(_mse, z, _prepare_linear(y, k, m, z.dtype))
 
 
 def get(output: str) -> LossFn:

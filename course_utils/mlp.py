@@ -421,7 +421,19 @@ class MLP:
         ForwardCache
             Pre-activations ``z``, activations ``a`` (``a[0]`` is ``x``) and ``output``.
         """
-        return self._forward(self._check_x(x))
+        return self._forward_finite(self._check_x(x))
+
+    def _forward_finite(self, x: np.ndarray) -> ForwardCache:
+        """Forward pass of checked ``x``; an overflow is reported as a ValueError naming x."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = self._forward(x)
+        if not all(np.all(np.isfinite(z)) for z in cache.z):
+            big_w = max(float(np.max(np.abs(w))) for w in self.weights)
+            raise ValueError(
+                f"x is too large for this network: the forward pass overflows {self.dtype} "
+                f"(largest |x| = {float(np.max(np.abs(x))):.3g}, largest |W| = {big_w:.3g})"
+            )
+        return cache
 
     def backward(self, cache: ForwardCache, y: object) -> Gradients:
         """Back-propagate the mean loss of the batch in ``cache`` with targets ``y``.
@@ -449,7 +461,9 @@ class MLP:
         """Mean loss of the network on ``(x, y)``."""
         x = self._check_x(x)
         y = self._prepare_y(y, x.shape[1])
-        return self._fused.loss_and_grad(self._forward(x).z[-1], y)[0]
+        return _losses._finite_loss(
+            self._fused.loss_and_grad, self._forward_finite(x).z[-1], y, "x"
+        )[0]
 
     def predict(self, x: object) -> np.ndarray:
         """Predictions: class labels ``(m,)`` for softmax (argmax) and sigmoid (p > 0.5),
@@ -548,15 +562,17 @@ def gradient_check(
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    eps = check_float(eps, "eps", minimum=0.0, strict_min=True)
+    eps = check_float(eps, "eps", minimum=0.0, strict_min=True, maximum=1.0)
     if max_entries is not None:
         max_entries = check_int(max_entries, "max_entries", minimum=1)
     x = model._check_x(x)
     y = model._prepare_y(y, x.shape[1])
-    grads = model._backward(model._forward(x), y, input_grad=False)
+    grads = model._backward(model._forward_finite(x), y, input_grad=False)
 
     def loss() -> float:
-        return model._fused.loss_and_grad(model._forward(x).z[-1], y)[0]
+        return _losses._finite_loss(
+            model._fused.loss_and_grad, model._forward_finite(x).z[-1], y, "x"
+        )[0]
 
     params = [p for pair in zip(model.weights, model.biases, strict=True) for p in pair]
     analytic = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
@@ -589,11 +605,13 @@ def _compare_gradients(
         for j, i in enumerate(idx):
             pos = np.unravel_index(i, p.shape)
             orig = p[pos]
-            p[pos] = orig + eps
-            plus = loss()
-            p[pos] = orig - eps
-            minus = loss()
-            p[pos] = orig
+            try:
+                p[pos] = orig + eps
+                plus = loss()
+                p[pos] = orig - eps
+                minus = loss()
+            finally:  # the model is left as it was, even if a loss raises
+                p[pos] = orig
             num[j] = (plus - minus) / (2.0 * eps)
         ana = g.reshape(-1)[idx].astype(np.float64)
         denom = max(float(np.max(np.abs(ana)) + np.max(np.abs(num))), tiny)

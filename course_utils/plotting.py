@@ -10,8 +10,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
+from matplotlib.markers import MarkerStyle
 
-from course_utils._validation import check_array, check_float, check_int
+from course_utils._validation import MAX_BINS, check_array, check_float, check_int
 
 __all__ = ["layer_histograms", "theory_vs_measured"]
 
@@ -65,6 +66,12 @@ def theory_vs_measured(
     _check_str(label, "label")
     _check_color(color)
     _check_str(marker, "marker")
+    try:
+        MarkerStyle(marker)
+    except ValueError:
+        raise ValueError(
+            f"marker must be a matplotlib marker such as 'o', got {marker!r}"
+        ) from None
     (line,) = ax.plot(x, theory, "-", color=color, label=f"{label} (theory)")
     ax.plot(
         x,
@@ -95,7 +102,7 @@ def layer_histograms(
         One array per layer (any shape; flattened). NaN and inf are left out; each array
         needs at least one finite value (a density of nothing is undefined).
     bins : int
-        Number of bins (>= 1).
+        Number of bins (1 to ``MAX_BINS`` = 10,000).
     value_range : (float, float), optional
         Shared histogram range; default the overall finite min and max.
     titles : sequence of str, optional
@@ -126,7 +133,7 @@ def layer_histograms(
     values = _check_sequence(values, "values")
     if len(values) == 0:
         raise ValueError("values must contain at least one array")
-    bins = check_int(bins, "bins", minimum=1)
+    bins = check_int(bins, "bins", minimum=1, maximum=MAX_BINS)
     arrays = [check_array(v, f"values[{i}]", finite=False).ravel() for i, v in enumerate(values)]
     for i, a in enumerate(arrays):
         if not np.any(np.isfinite(a)):

@@ -37,6 +37,9 @@ import numpy as np
 from course_utils import activations as _activations
 from course_utils import initializers as _initializers
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_SCALE,
     RngLike,
     check_array,
     check_choice,
@@ -44,6 +47,7 @@ from course_utils._validation import (
     check_float,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = [
@@ -96,14 +100,13 @@ def deep_linear_output(scale: float, depth: int, x: Sequence[float] | np.ndarray
     76.8867
     """
     scale = check_float(scale, "scale")
-    depth = check_int(depth, "depth", minimum=1)
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     a = check_array(x, "x", ndim=1, dtype=np.float64).reshape(-1, 1)
     if a.shape[0] < 1:
         raise ValueError("x must contain at least one value")
-    w = scale * np.eye(a.shape[0])
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(depth - 1):
-            a = w @ a
+            a = scale * a  # W a with W = scale * I, without building the n x n matrix
         y = float(np.sum(a))
     if not math.isfinite(y):
         raise ValueError(f"the output overflows float64 for scale={scale}, depth={depth}")
@@ -129,10 +132,15 @@ def first_depth_below(factor: float, threshold: float) -> int:
     if factor >= 1.0:
         raise ValueError(f"factor must be < 1 (a shrinking chain), got {factor}")
     threshold = check_float(threshold, "threshold", minimum=0.0, strict_min=True)
-    depth, value = 1, 1.0
-    while value >= threshold:
+    if threshold > 1.0:
+        return 1
+    # factor**(L-1) < threshold  <=>  L - 1 > log(threshold) / log(factor): closed form, then
+    # a step either way where rounding put the ratio on the wrong side of an integer
+    depth = math.floor(math.log(threshold) / math.log(factor)) + 2
+    while depth > 1 and factor ** (depth - 2) < threshold:
+        depth -= 1
+    while factor ** (depth - 1) >= threshold:
         depth += 1
-        value *= factor
     return depth
 
 
@@ -213,9 +221,10 @@ def matrix_product_growth(
     -------
     ProductGrowth
     """
-    n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     rms = np.full(depth, np.nan)
@@ -277,8 +286,8 @@ def expected_log_growth(scale: float, n: int) -> float:
     n : int
         Width (>= 1).
     """
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    n = check_int(n, "n", minimum=1)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
     return math.log(scale) + 0.5 * (digamma(n / 2) - math.log(n / 2))
 
 
@@ -319,10 +328,12 @@ def log_growth_rate(
     float
         Mean over layers and columns of ``log(||W a|| / ||a||)``.
     """
-    n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    m = check_int(m, "m", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    m = check_int(m, "m", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * m, "n * m (the signals of one layer)")
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     a = rng.standard_normal((n, m), dtype=dt)
@@ -383,10 +394,12 @@ def linear_layer_stds(
         Entry 0 is the input's std, entry ``l`` the std after layer ``l``.
     """
     check_choice(init, "init", [k for k in _initializers.names() if k != "constant"])
-    n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
-    m = check_int(m, "m", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * n, "n (n x n weight matrices)")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    scale = check_float(scale, "scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+    m = check_int(m, "m", minimum=1, maximum=MAX_ELEMENTS)
+    check_size(n * m, "n * m (the signals of one layer)")
     rng = check_rng(rng)
     dt = check_dtype(dtype)
     fn = _initializers.get(init)

@@ -37,20 +37,25 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from course_utils import activations, initializers, theory
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_SCALE,
+    MAX_TRIALS,
     RngLike,
     check_activation,
     check_choice,
     check_dtype,
     check_float,
+    check_initializer_name,
     check_int,
     check_rng,
+    check_size,
 )
 
 __all__ = [
@@ -102,7 +107,7 @@ def variance_map(
     3.0
     """
     act = check_activation(activation)
-    gain = check_float(gain, "gain", minimum=0.0, strict_min=True)
+    gain = check_float(gain, "gain", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     second = theory.gaussian_moments(act, q)["second"]
     return gain**2 * second
 
@@ -183,7 +188,7 @@ def fixed_point(
     1.1785
     """
     act = check_activation(activation)
-    gain = check_float(gain, "gain", minimum=0.0, strict_min=True)
+    gain = check_float(gain, "gain", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     q = check_float(q0, "q0", minimum=0.0, strict_min=True)
     rtol = check_float(rtol, "rtol", minimum=0.0, strict_min=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -255,13 +260,13 @@ def propagate(
         ``out[l - 1]`` is ``z_l``.
     """
     act = check_activation(activation)
-    if not isinstance(init, str):
-        raise TypeError(f"init must be an initializer name (str), got {type(init).__name__}")
-    init_fn = initializers.get(init)
-    depth = check_int(depth, "depth", minimum=1)
+    init_fn = initializers.get(check_initializer_name(init, "init"))
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
     m = check_int(m, "m", minimum=1)
-    input_var = check_float(input_var, "input_var", minimum=0.0)
+    check_size(width * width, "width (a width x width weight matrix)")
+    check_size(depth * width * m, "depth * width * m (the output array)")
+    input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     input_mean = check_float(input_mean, "input_mean")
     dt = check_dtype(dtype)
     gen = check_rng(rng)
@@ -308,7 +313,17 @@ class Rule:
     activation_kw: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        activations.get(self.activation, **self.activation_kw)  # validates name and params
+        if not isinstance(self.activation, str):
+            raise TypeError(
+                f"activation must be an activation name (str), got {type(self.activation).__name__}"
+            )
+        for name in ("init_kw", "activation_kw"):
+            if not isinstance(getattr(self, name), Mapping):
+                raise TypeError(f"{name} must be a dict, got {type(getattr(self, name)).__name__}")
+        try:  # validates the name and the parameters
+            activations.get(self.activation, **self.activation_kw)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"activation {self.activation!r} with activation_kw: {exc}") from None
         check_choice(self.family, "family", _FAMILIES)
 
     @property
@@ -335,6 +350,7 @@ class Rule:
     def weight_variance(self, n: int) -> float:
         """Variance of one weight of an ``n x n`` layer (the same for both distributions)."""
         n = check_int(n, "n", minimum=1)
+        check_size(n * n, "n (an n x n weight matrix)")
         return initializers.variance(self.initializer_name("normal"), (n, n), **self.init_kw)
 
     def gain(self) -> float:
@@ -344,6 +360,7 @@ class Rule:
     def uniform_bound(self, n: int) -> float:
         """Bound ``r`` of ``U(-r, r)`` for an ``n x n`` layer: ``sqrt(3 Var(W))``."""
         n = check_int(n, "n", minimum=1)
+        check_size(n * n, "n (an n x n weight matrix)")
         var = initializers.variance(self.initializer_name("uniform"), (n, n), **self.init_kw)
         return math.sqrt(3.0 * var)
 
@@ -641,13 +658,19 @@ def summary_table(
     -------
     SummaryTable
     """
+    if rules is not None and (isinstance(rules, str) or not isinstance(rules, Sequence)):
+        raise TypeError(
+            f"rules must be a non-empty list of Rule objects, got {type(rules).__name__}"
+        )
     rules = standard_rules() if rules is None else list(rules)
     if not rules or not all(isinstance(r, Rule) for r in rules):
         raise TypeError("rules must be a non-empty list of Rule objects")
     n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=2)
+    depth = check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
     m = check_int(m, "m", minimum=1)
-    trials = check_int(trials, "trials", minimum=1)
+    trials = check_int(trials, "trials", minimum=1, maximum=MAX_TRIALS)
+    check_size(n * n, "n (an n x n weight matrix)")
+    check_size(depth * n * m, "depth * n * m (the propagated signals)")
     tol = check_float(tol, "tol", minimum=1.0, strict_min=True)
     gen = check_rng(rng)
     dt = check_dtype(dtype)

@@ -49,6 +49,8 @@ import numpy as np
 
 from course_utils import activations, initializers
 from course_utils._validation import (
+    MAX_SCALE,
+    MAX_TRIALS,
     RngLike,
     check_activation,
     check_array,
@@ -58,6 +60,7 @@ from course_utils._validation import (
     check_initializer_name,
     check_int,
     check_rng,
+    check_size,
     check_sizes,
 )
 
@@ -66,6 +69,7 @@ __all__ = ["gaussian_moments", "predict_variances", "simulate_variances"]
 #: Keys of the dictionaries returned by :func:`predict_variances` / :func:`simulate_variances`.
 VARIANCE_KEYS = ("weight_var", "z_var", "a_second", "a_var", "grad_a_var", "grad_var")
 
+_MAX_Q = 10_000  # gaussian_moments: most variances per call (about 1 ms each)
 _PIECEWISE_LINEAR = frozenset({"identity", "linear", "relu", "leaky_relu"})
 _X_MAX = 10.0  # integrate the standard normal over [-10, 10]; the rest has mass ~1.5e-23
 _BASE_EDGES = np.linspace(0.0, _X_MAX, 21)
@@ -210,6 +214,8 @@ def gaussian_moments(
     order = check_int(order, "order", minimum=2, maximum=200)
     scalar = isinstance(q, numbers.Real) and not isinstance(q, bool)
     q_arr = check_array(q, "q", dtype=np.float64)
+    if q_arr.size > _MAX_Q:
+        raise ValueError(f"q must hold at most {_MAX_Q} variances at once, got {q_arr.size}")
     if np.any(q_arr < 0):
         raise ValueError("q must be >= 0 (it is a variance)")
     mean, second, deriv = _moments_array(act, q_arr, order)
@@ -289,7 +295,7 @@ def predict_variances(
     widths = check_sizes(widths, "widths")
     init = _check_init(init, init_kw)
     act = check_activation(activation)
-    input_var = check_float(input_var, "input_var", minimum=0.0)
+    input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     last_activation = check_bool(last_activation, "last_activation")
     identity = activations.get("identity")
     n_layers = len(widths) - 1
@@ -372,9 +378,10 @@ def simulate_variances(
     widths = check_sizes(widths, "widths")
     init = _check_init(init, init_kw)
     act = check_activation(activation)
-    input_var = check_float(input_var, "input_var", minimum=0.0)
+    input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     m = check_int(m, "m", minimum=1)
-    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    n_trials = check_int(n_trials, "n_trials", minimum=1, maximum=MAX_TRIALS)
+    check_size(max(widths) * m, "max(widths) * m (one layer's signals)")
     last_activation = check_bool(last_activation, "last_activation")
     dt = check_dtype(dtype)
     gen = check_rng(rng)

@@ -50,7 +50,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course_utils import losses as _losses
-from course_utils._validation import RngLike, check_bool, check_float, check_int, check_rng
+from course_utils._validation import (
+    MAX_STEPS,
+    RngLike,
+    check_bool,
+    check_float,
+    check_int,
+    check_rng,
+)
 from course_utils.blocknet import BlockNet
 from course_utils.mlp import MLP, ForwardCache, Gradients
 
@@ -88,7 +95,8 @@ class History:
     n_layers : int
         Number of weight layers (columns of each ``layer_stats`` array).
     diverged_at : int or None
-        Index of the step whose loss/gradients/update was not finite, or None.
+        Index of the step whose loss, gradients, update or (when recorded) layer
+        statistics were not finite, or None.
 
     Properties ``steps`` and ``loss`` (one entry per completed step, the minibatch loss
     before that step's update), ``stat_steps`` (the steps at which statistics were
@@ -136,9 +144,28 @@ def _saturation_reference(act: object) -> float:
     return float(np.max(np.abs(act.derivative(_DERIV_GRID))))  # type: ignore[attr-defined]
 
 
+# Statistics that are finite in any healthy step (update_ratio is NaN for all-zero weights).
+_FINITE_STATS = ("z_mean", "z_std", "a_mean", "a_std", "dz_mean", "dz_std", "dW_mean", "dW_std")
+
+
+def _mean_std(arr: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation in float64, scaled by the largest entry.
+
+    float32 statistics overflow once entries pass about 1e19 (their squares pass 3.4e38);
+    the scaling keeps even float64 entries near 1e308 finite. Non-finite entries give NaN/inf
+    (the trainer then reports divergence).
+    """
+    a = np.asarray(arr, dtype=np.float64)
+    big = float(np.max(np.abs(a), initial=0.0))
+    if big == 0.0 or not np.isfinite(big):
+        return float(a.mean()), float(a.std())
+    s = a / big
+    return float(s.mean()) * big, float(s.std()) * big
+
+
 def _std_ratio(update: np.ndarray, w: np.ndarray) -> float:
-    sw = float(w.std())
-    return float(update.std()) / sw if sw > 0 else float("nan")
+    sw = _mean_std(w)[1]
+    return _mean_std(update)[1] / sw if sw > 0 else float("nan")
 
 
 class Trainer:
@@ -263,7 +290,7 @@ class Trainer:
 
         ``n`` must be an int >= 0 (``TypeError`` / ``ValueError`` otherwise).
         """
-        n = check_int(n, "n", minimum=0)
+        n = check_int(n, "n", minimum=0, maximum=MAX_STEPS)
         self._run(n)
         return self.history
 
@@ -313,11 +340,18 @@ class Trainer:
             return
 
         k = self.step_count
-        self.history._steps.append(k)
-        self.history._loss.append(grads.loss)
+        rows = None
         if self.record_stats and k % self.record_every == 0:
             with np.errstate(over="ignore", invalid="ignore"):
-                self._record(cache, grads, vw)
+                rows = self._layer_stats(cache, grads, vw)
+            if not all(np.isfinite(rows[key]).all() for key in _FINITE_STATS):
+                self._diverge("pre-activations or activations are not finite")
+                return
+        self.history._steps.append(k)
+        self.history._loss.append(grads.loss)
+        if rows is not None:
+            for key, v in rows.items():
+                self.history._stats[key].append(v)
             self.history._stat_steps.append(k)
 
         # Commit in place: arrays held elsewhere (e.g. by a plot) see the new values.
@@ -328,21 +362,20 @@ class Trainer:
             self._velocity_b = vb
         self.step_count += 1
 
-    def _record(self, cache: ForwardCache, grads: Gradients, updates: list[np.ndarray]) -> None:
+    def _layer_stats(
+        self, cache: ForwardCache, grads: Gradients, updates: list[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Per-layer statistics of one step, computed in float64 (never overflowing)."""
         model = self.model
         n = model.n_layers
         thr = self.saturation_threshold
         rows: dict[str, list[float]] = {k: [] for k in STAT_KEYS}
         for l in range(n):  # noqa: E741
             z, a, dz, dw = cache.z[l], cache.a[l + 1], grads.dz[l], grads.dW[l]
-            rows["z_mean"].append(float(z.mean()))
-            rows["z_std"].append(float(z.std()))
-            rows["a_mean"].append(float(a.mean()))
-            rows["a_std"].append(float(a.std()))
-            rows["dz_mean"].append(float(dz.mean()))
-            rows["dz_std"].append(float(dz.std()))
-            rows["dW_mean"].append(float(dw.mean()))
-            rows["dW_std"].append(float(dw.std()))
+            for key, arr in (("z", z), ("a", a), ("dz", dz), ("dW", dw)):
+                mean, std = _mean_std(arr)
+                rows[f"{key}_mean"].append(mean)
+                rows[f"{key}_std"].append(std)
             if l < n - 1:
                 deriv = np.abs(model.activations[l].derivative(z))
                 sat = float(np.mean(deriv < thr * self._sat_ref[l]))
@@ -352,8 +385,7 @@ class Trainer:
                 sat = float(np.mean(a * (1.0 - a) < thr * 0.25))
             rows["saturated"].append(sat)
             rows["update_ratio"].append(_std_ratio(updates[l], model.weights[l]))
-        for k, v in rows.items():
-            self.history._stats[k].append(np.array(v))
+        return {k: np.array(v) for k, v in rows.items()}
 
 
 def train(
@@ -386,7 +418,7 @@ def train(
     >>> bool(hist.loss[-1] < hist.loss[0]), hist.layer_stats["z_std"].shape
     (True, (200, 2))
     """
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_int(steps, "steps", minimum=0, maximum=MAX_STEPS)
     trainer = Trainer(
         model,
         x,

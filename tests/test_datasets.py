@@ -393,22 +393,20 @@ def test_pickled_arrays_are_refused(tmp_path, monkeypatch):
         datasets.load_mnist()
 
 
-def test_load_uses_allow_pickle_false(tmp_path, monkeypatch):
-    calls = []
-    real_load = np.load
+def test_load_never_unpickles(tmp_path, monkeypatch):
+    """The loader parses the zip and .npy headers itself: neither np.load nor pickle runs."""
+    import pickle
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real_load(*args, **kwargs)
+    def refuse(*args, **kwargs):
+        raise AssertionError("the MNIST loader must not call np.load or unpickle")
 
     path = tmp_path / "copy.npz"
     path.write_bytes(datasets._MNIST_PATH.read_bytes())
     monkeypatch.setattr(datasets, "_MNIST_PATH", path)
-    monkeypatch.setattr(np, "load", spy)
+    for module, name in ((np, "load"), (pickle, "load"), (pickle, "loads")):
+        monkeypatch.setattr(module, name, refuse)
     X, _ = datasets.load_mnist("test")
     assert X.shape == (784, 1000)
-    assert calls
-    assert all(kw.get("allow_pickle") is False for kw in calls)
 
 
 def test_data_readme_has_provenance_and_licences():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -38,16 +39,16 @@ def test_app_in_jupyterlab_reacts_to_controls(notebook, init_label, _, jlab, pag
 @pytest.fixture(scope="module")
 def voila_server(tmp_path_factory):
     port = free_port()
+    token = secrets.token_hex(16)
     log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")  # noqa: SIM115
     cmd = [
         sys.executable,
         "-m",
         "voila",
         str(ROOT / "apps" / "initialization_apps.ipynb"),
-        "--no-browser",
-        "--Voila.ip=127.0.0.1",
+        "--Voila.config_file_paths=apps",  # the locked-down configuration of `make app`
+        f"--Voila.token={token}",
         f"--port={port}",
-        "--strip_sources=True",
     ]
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     proc = subprocess.Popen(
@@ -56,7 +57,7 @@ def voila_server(tmp_path_factory):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(base + "/", proc, timeout=120)
-        yield base
+        yield base, token
     finally:
         stop_process(proc)
         log.close()
@@ -66,7 +67,8 @@ def voila_server(tmp_path_factory):
 def test_voila_app_page_reacts_to_controls(
     notebook, init_label, index, voila_server, page, artifacts
 ):
-    page.goto(voila_server + "/", wait_until="domcontentloaded", timeout=120_000)
+    base, token = voila_server
+    page.goto(f"{base}/?token={token}", wait_until="domcontentloaded", timeout=120_000)
     apps = live_apps(page)
     apps.nth(1).wait_for(timeout=120_000)
     assert apps.count() == 2
