@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _mentions(message: str, value: float) -> bool:
     """True if ``value`` appears in ``message`` at 2 to 6 significant figures."""
-    numbers = [float(m) for m in re.findall(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", message)]
+    # numbers standing alone (not the 2 of sigma_w^2 or the 1 of chi_1)
+    pattern = r"(?<![\w^.])[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"
+    numbers = [float(m) for m in re.findall(pattern, message)]
     for figures in range(2, 7):
         target = float(f"{value:.{figures}g}")
         if any(np.isclose(n, target, rtol=1e-12, atol=0) for n in numbers):

@@ -10,6 +10,7 @@ misses are described by their direction and size, or by the slip they look like.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -222,6 +223,11 @@ def check_relu_isometry(answer: object) -> Feedback:
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _critical_tanh(bias_variance: float) -> float:
+    return theory.critical_weight_variance("tanh", bias_variance)
+
+
 def check_critical_weight_variance(answer: object, bias_variance: float = 0.1) -> Feedback:
     """Exercise 4: the critical ``sigma_w^2`` of tanh at ``bias_variance``, 3 significant figures.
 
@@ -230,7 +236,7 @@ def check_critical_weight_variance(answer: object, bias_variance: float = 0.1) -
     value 2, and a value on the wrong side of the line (said as ordered or chaotic).
     """
     sb = check_float(bias_variance, "bias_variance", minimum=0.0)
-    expected = theory.critical_weight_variance("tanh", sb)
+    expected = _critical_tanh(sb)
     value = as_float(answer)
     if value is None:
         return Feedback(False, "critical_sw2 should be one number: fill it in first.")
