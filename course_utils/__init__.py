@@ -13,9 +13,9 @@ activations   activation functions and their derivatives
 losses        softmax cross-entropy, binary cross-entropy (from logits), mean squared error
 mlp           a small fully connected network with forward and backward passes
 training      minibatch SGD with per-layer statistics and divergence detection
-theory        predicted per-layer variances at initialization (forward and backward)
+theory        predicted per-layer variances at initialization; mean-field order and chaos
 signals       deep linear chains and products of random matrices (growth, overflow)
-jacobians     layer Jacobians and their singular values
+jacobians     layer and end-to-end Jacobians and their singular values
 summary       the summary table of initialization parameters, checked by simulation
 plotting      theory-vs-measurement and per-layer histogram figures
 environment   installed versions and a requirements check
