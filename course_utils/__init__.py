@@ -16,6 +16,8 @@ training      minibatch SGD with per-layer statistics and divergence detection
 theory        predicted per-layer variances at initialization (forward and backward)
 signals       deep linear chains and products of random matrices (growth, overflow)
 jacobians     layer Jacobians and their singular values
+conv          a numpy 2-D convolution via im2col, its input gradient, conv fans
+lsuv          layer-sequential unit-variance initialization (Mishkin & Matas, 2016)
 summary       the summary table of initialization parameters, checked by simulation
 plotting      theory-vs-measurement and per-layer histogram figures
 environment   installed versions and a requirements check
@@ -35,10 +37,12 @@ _SUBMODULES = (
     "activations",
     "environment",
     "checks",
+    "conv",
     "datasets",
     "initializers",
     "jacobians",
     "losses",
+    "lsuv",
     "mlp",
     "plotting",
     "signals",

@@ -356,6 +356,7 @@ def decision_table(
     depth: int = 12,
     width: int = 256,
     m: int = 128,
+    n_trials: int = 1,
     tolerance: float = 0.1,
     rng: RngLike = 0,
 ) -> DecisionTable:
@@ -364,8 +365,8 @@ def decision_table(
     The course's rule is ``Var(W) = gain^2 / fan_in`` with ``gain`` from
     :func:`course_utils.summary.numerical_gain` (``xavier_normal`` with that gain, equal
     widths). Every initializer runs in one network of ``depth`` layers of ``width`` units
-    (:func:`course_utils.theory.simulate_variances`, inputs N(0, 1)); the factors per layer
-    come from :func:`layer_factors`.
+    (:func:`course_utils.theory.simulate_variances`, inputs N(0, 1), variances averaged over
+    ``n_trials`` sampled networks); the factors per layer come from :func:`layer_factors`.
     """
     gen = check_rng(rng)
     widths = [width] * (depth + 1)
@@ -375,7 +376,9 @@ def decision_table(
         specs = {"course rule": ("xavier_normal", {"gain": gain}), **FRAMEWORK_DEFAULTS}
         factors = {}
         for label, (init, kw) in specs.items():
-            meas = theory.simulate_variances(widths, init, name, m=m, rng=gen, **kw)
+            meas = theory.simulate_variances(
+                widths, init, name, m=m, n_trials=n_trials, rng=gen, **kw
+            )
             factors[label] = layer_factors(meas["z_var"], meas["grad_var"])
         rows.append(DecisionRow(name, gain, factors))
     return DecisionTable(tuple(rows), depth, width, tolerance)
