@@ -30,6 +30,8 @@ _SUBMODULES: dict[str, str] = {
     "theory": "predicted per-layer variances at initialization; mean-field order and chaos",
     "signals": "deep linear chains and products of random matrices (growth, overflow)",
     "jacobians": "layer and end-to-end Jacobians and their singular values",
+    "conv": "a numpy 2-D convolution via im2col, its input gradient, conv fans",
+    "lsuv": "layer-sequential unit-variance initialization (Mishkin & Matas, 2016)",
     "summary": "the summary table of initialization parameters, checked by simulation",
     "plotting": "theory-vs-measurement and per-layer histogram figures",
     "environment": "installed versions and a requirements check",

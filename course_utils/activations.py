@@ -22,6 +22,8 @@ relu           max(z, 0)                                    1 if z > 0 else 0
 leaky_relu     z if z > 0 else slope * z                    1 if z > 0 else slope
 softsign       z / (1 + |z|)                                1 / (1 + |z|)**2
 selu           scale * (z if z > 0 else alpha (e^z - 1))    scale * (1 if z > 0 else alpha e^z)
+gelu           z Phi(z)  (exact, erf-based)                 Phi(z) + z phi(z)
+silu           z logistic(z)  (alias ``swish``)             s(z) (1 + z (1 - s(z)))
 =============  ===========================================  ====================================
 
 At the kink ``z = 0`` of relu, leaky_relu and selu the derivative returned is the left one
@@ -34,6 +36,13 @@ Stability: the logistic function and the derivatives of logistic and tanh are wr
 ``tanh'(z) = 4 e / (1 + e)**2`` with ``e = exp(-2|z|)``. SELU applies ``expm1`` to
 ``min(z, 0)`` only. The harmless underflow of ``exp(-|z|)`` to 0 for large ``|z|`` is
 silenced locally, so even ``np.errstate(all="raise")`` raises nothing.
+
+GELU uses the standard normal CDF ``Phi(z) = erfc(-z / sqrt(2)) / 2`` and density ``phi``.
+numpy has no ``erfc``, so a vectorised one is computed in float64: a series of positive terms
+below 2, a continued fraction above, within 4e-13 relative of ``math.erfc``. SiLU reuses the
+stable logistic function; its derivative is written as ``s + z e / (1 + e)**2`` with
+``e = exp(-|z|)``, and ``z`` is capped at ``+-1000`` (where the result has long reached its
+limit) so that ``-inf * 0`` never occurs.
 """
 
 from __future__ import annotations
@@ -157,6 +166,80 @@ def _selu_derivative(z: np.ndarray) -> np.ndarray:
     return SELU_SCALE * np.where(z > 0, 1.0, negative)
 
 
+_SQRT_HALF = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+_ERFC_SWITCH = 2.0  # series below, continued fraction above
+_ERFC_SERIES_TERMS = 40
+_ERFC_FRACTION_DEPTH = 60
+
+
+def _erfc_nonnegative(x: np.ndarray) -> np.ndarray:
+    """``erfc(x)`` for float64 ``x >= 0`` (or NaN), within 4e-13 relative of ``math.erfc``.
+
+    Below 2: ``erfc = 1 - erf`` with the series of positive terms
+    ``erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (2n+1)!!`` (40 terms). From 2 on:
+    the continued fraction ``erfc(x) = exp(-x^2) / (sqrt(pi) (x + (1/2) / (x + 1 / (x +
+    (3/2) / (x + ...)))))``, evaluated from depth 60 upwards.
+    """
+    out = np.empty_like(x)
+    small = x < _ERFC_SWITCH
+    with np.errstate(under="ignore"):  # tiny x: high powers underflow harmlessly to 0
+        xs = x[small]
+        x2 = xs * xs
+        term = xs.copy()
+        total = xs.copy()
+        for n in range(1, _ERFC_SERIES_TERMS):
+            term *= (2.0 / (2 * n + 1)) * x2
+            total += term
+        out[small] = 1.0 - _TWO_OVER_SQRT_PI * np.exp(-x2) * total
+        large = ~small
+        xl = np.minimum(x[large], 1e150)  # +inf: the result is 0 either way
+        frac = xl.copy()
+        for k in range(_ERFC_FRACTION_DEPTH, 0, -1):
+            frac = xl + (0.5 * k) / frac
+        out[large] = np.exp(-xl * xl) / (frac / (0.5 * _TWO_OVER_SQRT_PI))
+    return out
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Standard normal CDF ``erfc(-z / sqrt(2)) / 2`` in float64, accurate in both tails."""
+    with np.errstate(under="ignore"):
+        x = -np.asarray(z, dtype=np.float64) * _SQRT_HALF
+        ax = np.abs(x)
+        tail = _erfc_nonnegative(np.where(np.isnan(ax), 0.0, ax))
+        cdf = np.where(x >= 0, 0.5 * tail, 1.0 - 0.5 * tail)
+    return np.where(np.isnan(x), np.nan, cdf)
+
+
+def _gelu(z: np.ndarray) -> np.ndarray:
+    cdf = _normal_cdf(z)
+    # cap z where z * Phi(z) has reached its limit (0 or z) so that -inf * 0 cannot occur
+    zc = np.clip(np.asarray(z, dtype=np.float64), -1e3, np.inf)
+    with np.errstate(under="ignore"):
+        return np.where(np.isneginf(z), 0.0, zc * cdf)
+
+
+def _gelu_derivative(z: np.ndarray) -> np.ndarray:
+    zc = np.clip(np.asarray(z, dtype=np.float64), -60.0, 60.0)  # phi(60) underflows to 0
+    with np.errstate(under="ignore"):
+        pdf = _INV_SQRT_2PI * np.exp(-0.5 * zc * zc)
+        return _normal_cdf(z) + zc * pdf
+
+
+def _silu(z: np.ndarray) -> np.ndarray:
+    zc = np.clip(z, -1e3, np.inf)
+    with np.errstate(under="ignore"):
+        return zc * _logistic(zc)
+
+
+def _silu_derivative(z: np.ndarray) -> np.ndarray:
+    zc = np.clip(z, -1e3, 1e3)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(zc))
+        return _logistic(z) + zc * e / (1.0 + e) ** 2
+
+
 def _make_leaky_relu(slope: float) -> tuple[ArrayFn, ArrayFn]:
     def forward(z: np.ndarray) -> np.ndarray:
         if slope == 0.0:
@@ -176,8 +259,10 @@ _FIXED: dict[str, tuple[ArrayFn, ArrayFn]] = {
     "relu": (_relu, _relu_derivative),
     "softsign": (_softsign, _softsign_derivative),
     "selu": (_selu, _selu_derivative),
+    "gelu": (_gelu, _gelu_derivative),
+    "silu": (_silu, _silu_derivative),
 }
-_ALIASES = {"sigmoid": "logistic"}
+_ALIASES = {"sigmoid": "logistic", "swish": "silu"}
 _PARAMS: dict[str, tuple[str, ...]] = {"leaky_relu": ("slope",)}
 
 

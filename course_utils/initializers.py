@@ -61,6 +61,13 @@ so ``N(0, std^2)`` cut at two standard deviations has standard deviation
 ``sqrt(v(a, b))``, so that the realised standard deviation is exactly ``std`` (this is what
 Keras' ``VarianceScaling(distribution="truncated_normal")`` does).
 
+Framework defaults (notebook 09), each following the framework's own definition:
+``torch_linear`` (PyTorch ``nn.Linear`` weight, ``kaiming_uniform_`` with ``a = sqrt(5)``,
+variance ``1 / (3 fan_in)``), ``torch_linear_bias`` (its bias, ``U(+-1 / sqrt(fan_in))``),
+``keras_glorot_uniform`` (Keras ``Dense``, variance ``2 / (fan_in + fan_out)``) and
+``flax_lecun_normal`` (Flax ``Dense``, normal truncated at 2 std, variance ``1 / fan_in``).
+The last two take ``layout="in_out"`` for the frameworks' own ``(in, out)`` kernel shapes.
+
 :func:`variance` returns the exact theoretical variance of one entry for every initializer,
 :func:`calculate_gain` the recommended gains (PyTorch's values) and :func:`get` /
 :func:`names` give access to the initializers by name.
@@ -82,6 +89,7 @@ from course_utils._validation import (
     check_choice,
     check_dtype,
     check_float,
+    check_int,
     check_name,
     check_rng,
     check_shape,
@@ -90,10 +98,13 @@ from course_utils._validation import (
 __all__ = [
     "calculate_gain",
     "constant",
+    "TRUNCATED_STD_2",
     "fans",
+    "flax_lecun_normal",
     "get",
     "he_normal",
     "he_uniform",
+    "keras_glorot_uniform",
     "lecun_normal",
     "lecun_uniform",
     "names",
@@ -101,7 +112,10 @@ __all__ = [
     "orthogonal",
     "standard_normal",
     "standard_uniform",
+    "torch_linear",
+    "torch_linear_bias",
     "truncated_normal",
+    "truncated_std",
     "uniform",
     "variance",
     "xavier_normal",
@@ -775,6 +789,192 @@ _REGISTRY: dict[str, tuple[Callable[..., np.ndarray], Callable[..., float]]] = {
     "orthogonal": (orthogonal, _var_orthogonal),
     "truncated_normal": (truncated_normal, _var_truncated_normal),
 }
+
+
+# --------------------------------------------------------------------------------------
+# Framework defaults (notebook 09)
+# --------------------------------------------------------------------------------------
+
+TRUNCATED_STD_2 = 0.87962566103423978
+"""Standard deviation of N(0, 1) truncated to ``[-2, 2]``, the literal JAX and Flax use
+(``jax.nn.initializers.variance_scaling``: "constant is stddev of standard normal truncated
+to (-2, 2)"). :func:`truncated_std` computes it."""
+
+_LAYOUTS = ("out_in", "in_out")
+
+
+def truncated_std(a: float = -2.0, b: float = 2.0) -> float:
+    """Standard deviation ``sqrt(v(a, b))`` of N(0, 1) truncated to ``[a, b]``.
+
+    Examples
+    --------
+    >>> round(truncated_std(-2.0, 2.0), 15)
+    0.87962566103424
+    """
+    return math.sqrt(_truncated_variance_factor(a, b))
+
+
+def _layout_fans(shape: Shape, layout: object) -> tuple[tuple[int, ...], int, int]:
+    """Shape with ``(fan_in, fan_out)`` for the course/PyTorch or the Keras/Flax layout.
+
+    ``"out_in"``: ``(n_out, n_in, *kernel)`` (the course and PyTorch). ``"in_out"``:
+    ``(*kernel, n_in, n_out)`` (Keras and Flax kernels, used as ``x @ kernel``).
+    """
+    layout = check_choice(layout, "layout", _LAYOUTS)
+    dims = check_shape(shape, "shape", min_dims=2)
+    if layout == "out_in":
+        receptive = math.prod(dims[2:])
+        return dims, dims[1] * receptive, dims[0] * receptive
+    receptive = math.prod(dims[:-2])
+    return dims, dims[-2] * receptive, dims[-1] * receptive
+
+
+def torch_linear(shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64) -> np.ndarray:
+    r"""PyTorch's default weight of ``nn.Linear`` (and ``nn.Conv*d``).
+
+    ``Linear.reset_parameters`` calls ``init.kaiming_uniform_(self.weight, a=math.sqrt(5))``,
+    which draws ``U(-bound, bound)`` with ``gain = calculate_gain("leaky_relu", a) =
+    sqrt(2 / (1 + a**2))``, ``std = gain / sqrt(fan_in)`` and ``bound = sqrt(3) * std``. With
+    ``a = sqrt(5)`` the gain is ``sqrt(1/3)`` and ``bound = 1 / sqrt(fan_in)``: the weights are
+    :func:`standard_uniform`, variance ``1 / (3 fan_in)``. The weight has PyTorch's (and the
+    course's) layout ``(out_features, in_features)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n_out, n_in)`` or ``(out, in, *kernel)``.
+    rng : numpy.random.Generator, int or None
+        Source of randomness (an int is a seed).
+    dtype : float32 or float64
+        Output dtype.
+    """
+    dims, fan_in, _ = _fan_dims(shape)
+    gain = calculate_gain("leaky_relu", math.sqrt(5.0))
+    bound = math.sqrt(3.0) * gain / math.sqrt(fan_in)
+    return _uniform_array(dims, bound, rng, dtype)
+
+
+def torch_linear_bias(
+    shape: Shape, fan_in: int, *, rng: RngLike = None, dtype: DTypeLike = np.float64
+) -> np.ndarray:
+    """PyTorch's default bias of ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+
+    ``Linear.reset_parameters``: ``bound = 1 / math.sqrt(fan_in)``,
+    ``init.uniform_(self.bias, -bound, bound)``, with ``fan_in`` the weight's fan-in. Variance
+    ``1 / (3 fan_in)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the bias, e.g. ``(n_out, 1)`` for the course's column biases.
+    fan_in : int
+        Fan-in of the layer's weight (``n_in``, times the kernel area for a convolution).
+    rng : numpy.random.Generator, int or None
+        Source of randomness (an int is a seed).
+    dtype : float32 or float64
+        Output dtype.
+    """
+    dims = check_shape(shape, "shape")
+    fan_in = check_int(fan_in, "fan_in", minimum=1)
+    return _uniform_array(dims, 1.0 / math.sqrt(fan_in), rng, dtype)
+
+
+def keras_glorot_uniform(
+    shape: Shape,
+    layout: str = "out_in",
+    *,
+    rng: RngLike = None,
+    dtype: DTypeLike = np.float64,
+) -> np.ndarray:
+    """Keras' default kernel of ``Dense`` and ``Conv*D``: ``glorot_uniform`` (biases ``zeros``).
+
+    ``GlorotUniform`` is ``VarianceScaling(scale=1.0, mode="fan_avg",
+    distribution="uniform")``: ``U(-limit, limit)`` with ``limit = sqrt(3 * scale / n)``,
+    ``n = (fan_in + fan_out) / 2``, i.e. ``limit = sqrt(6 / (fan_in + fan_out))``. Keras stores
+    a Dense kernel as ``(input_dim, units)`` and computes ``x @ kernel``; pass
+    ``layout="in_out"`` for such a shape. The variance is symmetric in the two fans, so for a
+    dense layer the layout does not change it.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n_out, n_in, *kernel)`` for ``layout="out_in"`` (default, the course's layout) or
+        ``(*kernel, n_in, n_out)`` for ``layout="in_out"`` (Keras' own).
+    layout : {"out_in", "in_out"}
+        Which axes hold the fans.
+    rng : numpy.random.Generator, int or None
+        Source of randomness (an int is a seed).
+    dtype : float32 or float64
+        Output dtype.
+    """
+    dims, fan_in, fan_out = _layout_fans(shape, layout)
+    return _uniform_array(dims, math.sqrt(6.0 / (fan_in + fan_out)), rng, dtype)
+
+
+def flax_lecun_normal(
+    shape: Shape,
+    layout: str = "out_in",
+    *,
+    rng: RngLike = None,
+    dtype: DTypeLike = np.float64,
+) -> np.ndarray:
+    """Flax's default kernel of ``nn.Dense``: ``lecun_normal`` (biases ``zeros``).
+
+    ``jax.nn.initializers.lecun_normal`` is ``variance_scaling(1.0, "fan_in",
+    "truncated_normal")``: the draws are N(0, 1) truncated to ``[-2, 2]``, times
+    ``stddev = sqrt(1 / fan_in) / .87962566103423978`` (:data:`TRUNCATED_STD_2`), so that the
+    standard deviation after truncation is ``sqrt(1 / fan_in)``; the weights lie within
+    ``+-2 * stddev``. Flax kernels are ``(in_features, features)`` (``layout="in_out"``);
+    there ``fan_in`` is the first axis of a dense kernel, not the second.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n_out, n_in, *kernel)`` for ``layout="out_in"`` (default) or
+        ``(*kernel, n_in, n_out)`` for ``layout="in_out"`` (Flax's own).
+    layout : {"out_in", "in_out"}
+        Which axes hold the fans.
+    rng : numpy.random.Generator, int or None
+        Source of randomness (an int is a seed).
+    dtype : float32 or float64
+        Output dtype.
+    """
+    dims, fan_in, _ = _layout_fans(shape, layout)
+    std = math.sqrt(1.0 / fan_in) / TRUNCATED_STD_2
+    return truncated_normal(dims, std=std, a=-2.0, b=2.0, rng=rng, dtype=dtype)
+
+
+def _var_torch_linear(shape: Shape) -> float:
+    fan_in = fans(shape)[0]
+    gain = calculate_gain("leaky_relu", math.sqrt(5.0))
+    return (math.sqrt(3.0) * gain / math.sqrt(fan_in)) ** 2 / 3.0
+
+
+def _var_torch_linear_bias(shape: Shape, fan_in: int | None = None) -> float:
+    check_shape(shape, "shape")
+    if fan_in is None:
+        raise TypeError("variance('torch_linear_bias', ...) needs fan_in=<the weight's fan-in>")
+    return 1.0 / (3.0 * check_int(fan_in, "fan_in", minimum=1))
+
+
+def _var_keras_glorot_uniform(shape: Shape, layout: str = "out_in") -> float:
+    _, fan_in, fan_out = _layout_fans(shape, layout)
+    return 2.0 / (fan_in + fan_out)
+
+
+def _var_flax_lecun_normal(shape: Shape, layout: str = "out_in") -> float:
+    _, fan_in, _ = _layout_fans(shape, layout)
+    return (1.0 / fan_in) * _truncated_variance_factor(-2.0, 2.0) / TRUNCATED_STD_2**2
+
+
+_REGISTRY.update(
+    {
+        "torch_linear": (torch_linear, _var_torch_linear),
+        "torch_linear_bias": (torch_linear_bias, _var_torch_linear_bias),
+        "keras_glorot_uniform": (keras_glorot_uniform, _var_keras_glorot_uniform),
+        "flax_lecun_normal": (flax_lecun_normal, _var_flax_lecun_normal),
+    }
+)
 
 
 def names() -> list[str]:

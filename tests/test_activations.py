@@ -35,7 +35,7 @@ EXTREME = np.array([-1e4, -1e3, -750.0, -50.0, -1.0, 0.0, 1.0, 50.0, 750.0, 1e3,
 
 def test_names():
     assert act.names() == sorted(
-        ["identity", "tanh", "logistic", "relu", "leaky_relu", "softsign", "selu"]
+        ["identity", "tanh", "logistic", "relu", "leaky_relu", "softsign", "selu", "gelu", "silu"]
     )
     for name in act.names():
         assert act.get(name).name == name
@@ -252,7 +252,7 @@ def test_bad_z(bad):
 
 def test_get_unknown_lists_valid_names():
     with pytest.raises(ValueError, match="valid names") as info:
-        act.get("gelu")
+        act.get("mish")
     for name in act.names():
         assert name in str(info.value)
     with pytest.raises(TypeError, match="name"):

@@ -163,6 +163,10 @@ EXPECTED_NAMES = {
     "he_normal",
     "orthogonal",
     "truncated_normal",
+    "torch_linear",
+    "torch_linear_bias",
+    "keras_glorot_uniform",
+    "flax_lecun_normal",
 }
 
 
@@ -361,27 +365,31 @@ def test_orthogonal_sign_correction_gives_unbiased_entries():
 # Determinism, rng handling, dtype
 # --------------------------------------------------------------------------------------
 
-ALL_KWARGS = {name: {} for name in EXPECTED_NAMES} | {"constant": {"value": 0.5}}
+ALL_KWARGS = {name: {} for name in EXPECTED_NAMES} | {
+    "constant": {"value": 0.5},
+    "torch_linear_bias": {"fan_in": 7},
+}
 RANDOM_NAMES = sorted(EXPECTED_NAMES - {"zeros", "constant"})
 
 
 @pytest.mark.parametrize("name", RANDOM_NAMES)
 def test_determinism_by_seed(name):
     fn = init.get(name)
+    kw = ALL_KWARGS[name]
     shape = (12, 9, 2)
-    first = fn(shape, rng=42)
-    assert np.array_equal(first, fn(shape, rng=42))
-    assert np.array_equal(first, fn(shape, rng=np.random.default_rng(42)))
-    assert not np.array_equal(first, fn(shape, rng=43))
+    first = fn(shape, **kw, rng=42)
+    assert np.array_equal(first, fn(shape, **kw, rng=42))
+    assert np.array_equal(first, fn(shape, **kw, rng=np.random.default_rng(42)))
+    assert not np.array_equal(first, fn(shape, **kw, rng=43))
     gen = np.random.default_rng(42)
-    assert not np.array_equal(fn(shape, rng=gen), fn(shape, rng=gen))
+    assert not np.array_equal(fn(shape, **kw, rng=gen), fn(shape, **kw, rng=gen))
 
 
 @pytest.mark.parametrize("name", RANDOM_NAMES)
 def test_global_random_state_untouched(name):
     # the legacy global state is inspected on purpose: it must not be consumed
     before = np.random.get_state()  # noqa: NPY002
-    init.get(name)((6, 5), rng=None)
+    init.get(name)((6, 5), **ALL_KWARGS[name], rng=None)
     after = np.random.get_state()  # noqa: NPY002
     assert np.array_equal(after[1], before[1])
     assert after[2] == before[2]

@@ -128,7 +128,7 @@ def test_quarter_circle_pdf_shapes_and_support():
         ({"z": np.ones((2, 0))}, ValueError, "z"),
         ({"z": np.array([np.nan, 0.0])}, ValueError, "z"),
         ({"activation": 3}, TypeError, "activation"),
-        ({"activation": "swish"}, ValueError, "activation"),
+        ({"activation": "mish"}, ValueError, "activation"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, error, match):

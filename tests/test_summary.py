@@ -103,7 +103,7 @@ def test_gain_functions_validate():
     with pytest.raises(TypeError, match="activation"):
         summary.numerical_gain(3)
     with pytest.raises(ValueError, match="unknown activation"):
-        summary.numerical_gain("swish")
+        summary.numerical_gain("mish")
     with pytest.raises(ValueError, match="gain"):
         summary.variance_map("tanh", -1.0, 1.0)
     with pytest.raises(ValueError, match="q"):
@@ -261,7 +261,7 @@ def test_rule_text_and_validation():
     with pytest.raises(ValueError, match="family"):
         summary.Rule("tanh", "glorot", "s", "1")
     with pytest.raises(ValueError, match="unknown activation"):
-        summary.Rule("swish", "xavier", "s", "1")
+        summary.Rule("mish", "xavier", "s", "1")
     with pytest.raises(ValueError, match="distribution"):
         rule.initializer_name("gaussian")
     with pytest.raises(ValueError, match="n"):

@@ -176,7 +176,7 @@ def test_gaussian_moments_bad_input():
     with pytest.raises(TypeError, match="activation"):
         theory.gaussian_moments(3, 1.0)
     with pytest.raises(ValueError, match="valid names"):
-        theory.gaussian_moments("swish", 1.0)
+        theory.gaussian_moments("mish", 1.0)
     with pytest.raises(ValueError, match="order"):
         theory.gaussian_moments("tanh", 1.0, order=1)
     with pytest.raises(TypeError, match="order"):
