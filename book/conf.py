@@ -17,9 +17,10 @@ from pathlib import Path
 
 project = "Weight initialization, hands on"
 author = "the course authors"
-copyright = "the course authors; code and text MIT, MNIST subset CC BY-SA 3.0"
+copyright = "the course authors. Code and course text MIT, the MNIST subset CC BY-SA 3.0"
 
-extensions = ["myst_nb", "sphinx.ext.mathjax"]
+# githubpages writes .nojekyll, so GitHub Pages serves the folders starting with "_".
+extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx.ext.githubpages"]
 exclude_patterns = ["_build", ".doctrees", "**.ipynb_checkpoints"]
 
 # myst-nb: render the stored outputs, never run a kernel.
@@ -59,7 +60,15 @@ html_theme_options = {
     "use_fullscreen_button": True,
     "use_repository_button": False,
     "navigation_with_keys": False,
+    # one search field, in the sidebar (pydata-sphinx-theme would add a second in a top bar)
+    "navbar_persistent": [],
+    "footer_content_items": ["copyright.html"],
 }
+# pydata-sphinx-theme logs a console error on a first visit unless a colour mode is given.
+html_context = {"default_mode": "auto"}
+# Search summaries fetch() each result page, which browsers refuse for file:// pages; without
+# them the search lists the matching pages and works from a folder opened on disk.
+html_show_search_summary = False
 html_copy_source = False
 html_show_sourcelink = False
 html_use_index = False

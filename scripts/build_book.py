@@ -51,7 +51,9 @@ def is_speaker_note(cell: dict) -> bool:
 
 def is_solution(cell: dict) -> bool:
     """A cell the notebook shows collapsed (JupyterLab's ``jupyter.source_hidden``)."""
-    return cell["cell_type"] == "code" and bool(cell["metadata"].get("jupyter", {}).get("source_hidden"))
+    return cell["cell_type"] == "code" and bool(
+        cell["metadata"].get("jupyter", {}).get("source_hidden")
+    )
 
 
 def app_names() -> set[str]:
@@ -62,9 +64,9 @@ def app_names() -> set[str]:
             if cell["cell_type"] != "code":
                 continue
             for node in ast.walk(ast.parse(_source(cell))):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                    if node.func.id[:1].isupper():
-                        names.add(node.func.id)
+                call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                if call and node.func.id[:1].isupper():
+                    names.add(node.func.id)
     return names
 
 

@@ -149,7 +149,9 @@ def test_solutions_are_collapsed(notebook, book_site):
 def test_no_speaker_notes(notebook, book_site):
     notes = [source(c) for c in cells(notebook) if build_book.is_speaker_note(c)]
     notes += [
-        str(c["metadata"]["speaker_notes"]) for c in cells(notebook) if "speaker_notes" in c["metadata"]
+        str(c["metadata"]["speaker_notes"])
+        for c in cells(notebook)
+        if "speaker_notes" in c["metadata"]
     ]
     text = plain(book_site, notebook.stem)
     assert "Speaker notes" not in text and "speaker_notes" not in text
@@ -174,3 +176,13 @@ def test_landing_page_drops_developer_sections_and_links_notebooks():
     assert "[`01_a.ipynb`](01_a.ipynb)" in page
     assert "Performance" not in page and "Intro" in page
     assert page.rstrip().endswith("```") and "\n01_a\n" in page
+
+
+def test_book_extra_is_part_of_the_test_extra():
+    """`make test` builds the book, so the test extra installs what the book extra lists."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert extras["book"] and set(extras["book"]) <= set(extras["test"])
