@@ -20,6 +20,8 @@ def site_page(book_site, browser):  # noqa: ANN001
     prefix = book_site.folder.resolve().as_uri() + "/"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
+    # generous: on a loaded 2-core machine MathJax takes tens of seconds on the longest pages
+    pg.set_default_timeout(180_000)
     pg.outside, pg.problems = [], []
 
     def route(r):  # noqa: ANN001
