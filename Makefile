@@ -22,13 +22,14 @@ export OPENBLAS_CORETYPE ?= $(CORETYPE)
 endif
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test lint unit nbval notebooks bench bench-figures slides app clean help
+.PHONY: lab test lint unit nbval notebooks bench bench-figures slides book app clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (http://127.0.0.1:$(PORT), token auth)"
 	@echo "make test       ruff + unit tests + every notebook under nbval"
 	@echo "make notebooks  re-execute every notebook in place and strip noise"
 	@echo "make slides     build reveal.js decks in build/slides (works offline once built)"
+	@echo "make book       build the course website in build/book (stored outputs, works offline)"
 	@echo "make app        serve the two interactive apps with Voila on http://127.0.0.1:8866 (token auth)"
 	@echo "make bench      measure speed and memory, update the README's table"
 	@echo "make bench-figures  time click -> updated figure in JupyterLab per figure mechanism"
@@ -74,6 +75,9 @@ bench-figures: $(STAMP)
 slides: $(STAMP)
 	$(BIN)/python scripts/build_slides.py
 	@echo "open build/slides/<notebook>.slides.html in a browser; press S for speaker notes"
+
+book: $(STAMP)
+	$(BIN)/python scripts/build_book.py
 
 # apps/voila.py locks the server down: token (printed with the URL), local Host headers only,
 # at most 4 kernels, idle ones culled after 5 minutes.
