@@ -41,6 +41,7 @@ in ``History.layer_stats`` is weight layer ``l + 1``:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,6 +132,17 @@ def _saturation_reference(act: object) -> float:
     return float(np.max(np.abs(act.derivative(_DERIV_GRID))))  # type: ignore[attr-defined]
 
 
+def _is_finite(arr: np.ndarray) -> bool:
+    """Whether every entry of ``arr`` is finite, in one fast pass.
+
+    A NaN or inf entry makes the sum of squares (a BLAS dot product) NaN or inf. Only when
+    that sum overflows although every entry is finite (entries beyond about 1e19 in float32)
+    are the entries checked one by one.
+    """
+    flat = arr.reshape(-1)
+    return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(flat).all())
+
+
 def _std_ratio(update: np.ndarray, w: np.ndarray) -> float:
     sw = float(w.std())
     return float(update.std()) / sw if sw > 0 else float("nan")
@@ -203,7 +215,10 @@ class Trainer:
         if not isinstance(model, MLP):
             raise TypeError(f"model must be an MLP, got {type(model).__name__}")
         self.model = model
-        self.x = model._check_x(x)
+        # Examples stored as rows, so that a minibatch is a block of contiguous rows (gathering
+        # columns of an (n, m) array is slow); self.x is the (n, m) view of the same memory.
+        self._x_rows = np.ascontiguousarray(model._check_x(x).T)
+        self.x = self._x_rows.T
         m = self.x.shape[1]
         self.y = model._prepare_y(y, m)
         self.m = m
@@ -228,6 +243,8 @@ class Trainer:
         self.step_count = 0
         self._velocity_w = [np.zeros_like(w) for w in model.weights]
         self._velocity_b = [np.zeros_like(b) for b in model.biases]
+        # The next parameter values are computed here and checked before they are committed.
+        self._new_params = [np.empty_like(p) for p in (*model.weights, *model.biases)]
         self._order: np.ndarray | None = None
         self._pos = 0
         self._sat_ref = [_saturation_reference(act) for act in model.activations]
@@ -248,7 +265,7 @@ class Trainer:
             self._pos = 0
         idx = self._order[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
-        return self.x[:, idx], _losses._take(self.y, idx)
+        return self._x_rows[idx].T, _losses._take(self.y, idx)
 
     # ------------------------------------------------------------------ steps
 
@@ -288,41 +305,52 @@ class Trainer:
         if not np.isfinite(grads.loss):
             self._diverge("loss is not finite")
             return
-        if not all(np.isfinite(g).all() for g in (*grads.dW, *grads.db)):
-            self._diverge("gradients are not finite")
-            return
-
-        lr, mu = self.lr, self.momentum
-        with np.errstate(over="ignore", invalid="ignore"):
-            if mu > 0.0:
-                vw = [mu * v - lr * g for v, g in zip(self._velocity_w, grads.dW, strict=True)]
-                vb = [mu * v - lr * g for v, g in zip(self._velocity_b, grads.db, strict=True)]
-            else:
-                vw = [-lr * g for g in grads.dW]
-                vb = [-lr * g for g in grads.db]
-            new_w = [w + v for w, v in zip(model.weights, vw, strict=True)]
-            new_b = [b + v for b, v in zip(model.biases, vb, strict=True)]
-        if not all(np.isfinite(p).all() for p in (*new_w, *new_b)):
-            self._diverge("updated parameters are not finite")
-            return
 
         k = self.step_count
+        params = (*model.weights, *model.biases)
+        gradients = (*grads.dW, *grads.db)
+        new = self._new_params
+        lr, mu = self.lr, self.momentum
+        with np.errstate(over="ignore", invalid="ignore"):
+            # The update of each parameter: -lr g, or with momentum v = mu v - lr g.
+            if mu > 0.0:
+                updates = (*self._velocity_w, *self._velocity_b)
+                for v, g, tmp in zip(updates, gradients, new, strict=True):
+                    v *= mu
+                    v -= np.multiply(g, lr, out=tmp)
+            else:
+                updates = tuple(
+                    np.multiply(g, -lr, out=tmp) for g, tmp in zip(gradients, new, strict=True)
+                )
+            record = self.record_stats and k % self.record_every == 0
+            stats = self._record(cache, grads, updates) if record else None
+            # A NaN or inf gradient makes its parameter's new value NaN or inf.
+            finite = True
+            for p, v, p_new in zip(params, updates, new, strict=True):
+                np.add(p, v, out=p_new)
+                finite = _is_finite(p_new) and finite
+        if not finite:
+            if not all(_is_finite(g) for g in gradients):
+                self._diverge("gradients are not finite")
+            else:
+                self._diverge("updated parameters are not finite")
+            return
+
         self.history._steps.append(k)
         self.history._loss.append(grads.loss)
-        if self.record_stats and k % self.record_every == 0:
-            with np.errstate(over="ignore", invalid="ignore"):
-                self._record(cache, grads, vw)
+        if stats is not None:
+            for key, row in stats.items():
+                self.history._stats[key].append(row)
             self.history._stat_steps.append(k)
-
         # Commit in place: arrays held elsewhere (e.g. by a plot) see the new values.
-        for old, new in zip((*model.weights, *model.biases), (*new_w, *new_b), strict=True):
-            old[...] = new
-        if mu > 0.0:
-            self._velocity_w = vw
-            self._velocity_b = vb
+        for p, p_new in zip(params, new, strict=True):
+            p[...] = p_new
         self.step_count += 1
 
-    def _record(self, cache: ForwardCache, grads: Gradients, updates: list[np.ndarray]) -> None:
+    def _record(
+        self, cache: ForwardCache, grads: Gradients, updates: Sequence[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Per-layer statistics of a step (``updates[l]`` is the update of ``W[l]``)."""
         model = self.model
         n = model.n_layers
         thr = self.saturation_threshold
@@ -346,8 +374,7 @@ class Trainer:
                 sat = float(np.mean(a * (1.0 - a) < thr * 0.25))
             rows["saturated"].append(sat)
             rows["update_ratio"].append(_std_ratio(updates[l], model.weights[l]))
-        for k, v in rows.items():
-            self.history._stats[k].append(np.array(v))
+        return {k: np.array(v) for k, v in rows.items()}
 
 
 def train(
