@@ -137,7 +137,7 @@ def _is_finite(arr: np.ndarray) -> bool:
 
     A NaN or inf entry makes the sum of squares (a BLAS dot product) NaN or inf. Only when
     that sum overflows although every entry is finite (entries beyond about 1e19 in float32)
-    are the entries checked one by one.
+    are the entries checked one by one. Call it under ``np.errstate(over="ignore")``.
     """
     flat = arr.reshape(-1)
     return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(flat).all())
@@ -324,16 +324,16 @@ class Trainer:
                 )
             record = self.record_stats and k % self.record_every == 0
             stats = self._record(cache, grads, updates) if record else None
-            # A NaN or inf gradient makes its parameter's new value NaN or inf.
             finite = True
             for p, v, p_new in zip(params, updates, new, strict=True):
                 np.add(p, v, out=p_new)
                 finite = _is_finite(p_new) and finite
+            # A NaN or inf gradient makes its parameter's new value NaN or inf: check the
+            # gradients themselves only then, to say which.
+            grads_finite = finite or all(_is_finite(g) for g in gradients)
         if not finite:
-            if not all(_is_finite(g) for g in gradients):
-                self._diverge("gradients are not finite")
-            else:
-                self._diverge("updated parameters are not finite")
+            what = "updated parameters" if grads_finite else "gradients"
+            self._diverge(f"{what} are not finite")
             return
 
         self.history._steps.append(k)
