@@ -132,15 +132,17 @@ def _saturation_reference(act: object) -> float:
     return float(np.max(np.abs(act.derivative(_DERIV_GRID))))  # type: ignore[attr-defined]
 
 
-def _is_finite(arr: np.ndarray) -> bool:
-    """Whether every entry of ``arr`` is finite, in one fast pass.
+def _stays_finite(p: np.ndarray, v: np.ndarray) -> bool:
+    """Whether ``p + v`` is finite for a finite ``p``, in one fast pass over ``v``.
 
-    A NaN or inf entry makes the sum of squares (a BLAS dot product) NaN or inf. Only when
-    that sum overflows although every entry is finite (entries beyond about 1e19 in float32)
-    are the entries checked one by one. Call it under ``np.errstate(over="ignore")``.
+    If the sum of squares of ``v`` (a BLAS dot product) is finite, every ``|v|`` is below the
+    square root of the largest float (about 1.8e19 in float32), far less than half the gap
+    between the largest floats (about 1e31), so ``p + v`` cannot overflow. A NaN or inf in
+    ``v`` makes the sum NaN or inf. Only when the sum is not finite is ``p + v`` formed and
+    checked entry by entry. Call it under ``np.errstate(over="ignore", invalid="ignore")``.
     """
-    flat = arr.reshape(-1)
-    return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(flat).all())
+    flat = v.reshape(-1)
+    return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(p + v).all())
 
 
 def _std_ratio(update: np.ndarray, w: np.ndarray) -> float:
@@ -243,8 +245,8 @@ class Trainer:
         self.step_count = 0
         self._velocity_w = [np.zeros_like(w) for w in model.weights]
         self._velocity_b = [np.zeros_like(b) for b in model.biases]
-        # The next parameter values are computed here and checked before they are committed.
-        self._new_params = [np.empty_like(p) for p in (*model.weights, *model.biases)]
+        # Room for each step's update (or lr * gradient with momentum), allocated once.
+        self._scratch = [np.empty_like(p) for p in (*model.weights, *model.biases)]
         self._order: np.ndarray | None = None
         self._pos = 0
         self._sat_ref = [_saturation_reference(act) for act in model.activations]
@@ -309,28 +311,26 @@ class Trainer:
         k = self.step_count
         params = (*model.weights, *model.biases)
         gradients = (*grads.dW, *grads.db)
-        new = self._new_params
         lr, mu = self.lr, self.momentum
         with np.errstate(over="ignore", invalid="ignore"):
             # The update of each parameter: -lr g, or with momentum v = mu v - lr g.
             if mu > 0.0:
                 updates = (*self._velocity_w, *self._velocity_b)
-                for v, g, tmp in zip(updates, gradients, new, strict=True):
+                for v, g, tmp in zip(updates, gradients, self._scratch, strict=True):
                     v *= mu
                     v -= np.multiply(g, lr, out=tmp)
             else:
                 updates = tuple(
-                    np.multiply(g, -lr, out=tmp) for g, tmp in zip(gradients, new, strict=True)
+                    np.multiply(g, -lr, out=tmp)
+                    for g, tmp in zip(gradients, self._scratch, strict=True)
                 )
             record = self.record_stats and k % self.record_every == 0
             stats = self._record(cache, grads, updates) if record else None
-            finite = True
-            for p, v, p_new in zip(params, updates, new, strict=True):
-                np.add(p, v, out=p_new)
-                finite = _is_finite(p_new) and finite
-            # A NaN or inf gradient makes its parameter's new value NaN or inf: check the
-            # gradients themselves only then, to say which.
-            grads_finite = finite or all(_is_finite(g) for g in gradients)
+            # Checked before anything changes, so that a diverging step leaves the parameters
+            # at their last finite values. A NaN or inf gradient makes its update NaN or inf.
+            finite = all(_stays_finite(p, v) for p, v in zip(params, updates, strict=True))
+            if not finite:
+                grads_finite = all(np.isfinite(g).all() for g in gradients)
         if not finite:
             what = "updated parameters" if grads_finite else "gradients"
             self._diverge(f"{what} are not finite")
@@ -342,9 +342,9 @@ class Trainer:
             for key, row in stats.items():
                 self.history._stats[key].append(row)
             self.history._stat_steps.append(k)
-        # Commit in place: arrays held elsewhere (e.g. by a plot) see the new values.
-        for p, p_new in zip(params, new, strict=True):
-            p[...] = p_new
+        # Update in place: arrays held elsewhere (e.g. by a plot) see the new values.
+        for p, v in zip(params, updates, strict=True):
+            p += v
         self.step_count += 1
 
     def _record(
