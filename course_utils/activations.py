@@ -5,6 +5,7 @@ Each activation is an :class:`Activation` object obtained with :func:`get`::
     g = get("tanh")
     a = g(z)              # elementwise g(z)
     da_dz = g.derivative(z)
+    da_dz = g.derivative(z, a)   # the same from a = g(z) where that is cheaper (1 - a**2)
 
 Inputs may be scalars or arrays of any shape. Outputs are new ndarrays (0-d for a scalar)
 with the input's float dtype (float32 stays float32, float64 stays float64; integers, bools
@@ -81,19 +82,33 @@ class Activation:
     _forward, _derivative : callable
         Private implementations, taking and returning float ndarrays. Use :func:`get`
         rather than building an ``Activation`` by hand.
+    _derivative_from_output : callable or None
+        ``g'`` written in terms of ``a = g(z)`` where that is cheaper than from ``z``
+        (tanh, logistic), else None.
     """
 
     name: str
     _forward: ArrayFn = field(repr=False)
     _derivative: ArrayFn = field(repr=False)
+    _derivative_from_output: ArrayFn | None = field(default=None, repr=False)
 
     def __call__(self, z: object) -> np.ndarray:
         """Return ``g(z)`` elementwise, same shape and float dtype as ``z``."""
         arr = _as_float_array(z)
         return np.asarray(self._forward(arr), dtype=arr.dtype)
 
-    def derivative(self, z: object) -> np.ndarray:
-        """Return ``g'(z)`` elementwise, same shape and float dtype as ``z``."""
+    def derivative(self, z: object, a: object = None) -> np.ndarray:
+        """Return ``g'(z)`` elementwise, same shape and float dtype as ``z``.
+
+        ``a``, if given, must be ``g(z)`` (the forward pass's output). Tanh and logistic
+        then return ``1 - a**2`` and ``a * (1 - a)``: no exponential to recompute, as in
+        back-propagation. These lose the relative accuracy of the tiny derivatives of
+        saturated units (where ``a`` rounds to +-1 they give exactly 0); the other
+        activations ignore ``a``.
+        """
+        if a is not None and self._derivative_from_output is not None:
+            arr = _as_float_array(a)
+            return np.asarray(self._derivative_from_output(arr), dtype=arr.dtype)
         arr = _as_float_array(z)
         return np.asarray(self._derivative(arr), dtype=arr.dtype)
 
@@ -123,6 +138,10 @@ def _tanh_derivative(z: np.ndarray) -> np.ndarray:
         return 4.0 * e / (1.0 + e) ** 2
 
 
+def _tanh_derivative_from_output(a: np.ndarray) -> np.ndarray:
+    return 1.0 - a**2
+
+
 def _logistic(z: np.ndarray) -> np.ndarray:
     with np.errstate(under="ignore"):
         e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
@@ -134,6 +153,10 @@ def _logistic_derivative(z: np.ndarray) -> np.ndarray:
     with np.errstate(under="ignore"):
         e = np.exp(-np.abs(z))
         return e / (1.0 + e) ** 2
+
+
+def _logistic_derivative_from_output(a: np.ndarray) -> np.ndarray:
+    return a * (1.0 - a)
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -262,6 +285,11 @@ _FIXED: dict[str, tuple[ArrayFn, ArrayFn]] = {
     "gelu": (_gelu, _gelu_derivative),
     "silu": (_silu, _silu_derivative),
 }
+# g' from a = g(z), used by back-propagation where it saves recomputing exp.
+_FROM_OUTPUT: dict[str, ArrayFn] = {
+    "tanh": _tanh_derivative_from_output,
+    "logistic": _logistic_derivative_from_output,
+}
 _ALIASES = {"sigmoid": "logistic", "swish": "silu"}
 _PARAMS: dict[str, tuple[str, ...]] = {"leaky_relu": ("slope",)}
 
@@ -315,4 +343,4 @@ def get(name: str, **params: object) -> Activation:
         forward, derivative = _make_leaky_relu(slope)
         return Activation(canonical, forward, derivative)
     forward, derivative = _FIXED[canonical]
-    return Activation(canonical, forward, derivative)
+    return Activation(canonical, forward, derivative, _FROM_OUTPUT.get(canonical))

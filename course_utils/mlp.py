@@ -407,8 +407,8 @@ class MLP:
             dbs[l] = dz.sum(axis=1, keepdims=True)
             if l > 0 or input_grad:
                 das[l] = self.weights[l].T @ dz
-            if l > 0:
-                dz = das[l] * self.activations[l - 1].derivative(cache.z[l - 1])
+            if l > 0:  # dz[l-1] = da[l] * g'(z[l-1]), g' taken from the cached a[l] = g(z[l-1])
+                dz = das[l] * self.activations[l - 1].derivative(cache.z[l - 1], cache.a[l])
                 if dz.dtype != self.dtype:
                     dz = dz.astype(self.dtype)
         return Gradients(dz=dzs, da=das, dW=dws, db=dbs, loss=loss)

@@ -45,6 +45,7 @@ a residual block ``z`` is the branch output and ``a`` the residual stream after 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +164,19 @@ def _mean_std(arr: np.ndarray) -> tuple[float, float]:
     return float(s.mean()) * big, float(s.std()) * big
 
 
+def _stays_finite(p: np.ndarray, v: np.ndarray) -> bool:
+    """Whether ``p + v`` is finite for a finite ``p``, in one fast pass over ``v``.
+
+    If the sum of squares of ``v`` (a BLAS dot product) is finite, every ``|v|`` is below the
+    square root of the largest float (about 1.8e19 in float32), far less than half the gap
+    between the largest floats (about 1e31), so ``p + v`` cannot overflow. A NaN or inf in
+    ``v`` makes the sum NaN or inf. Only when the sum is not finite is ``p + v`` formed and
+    checked entry by entry. Call it under ``np.errstate(over="ignore", invalid="ignore")``.
+    """
+    flat = v.reshape(-1)
+    return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(p + v).all())
+
+
 def _std_ratio(update: np.ndarray, w: np.ndarray) -> float:
     sw = _mean_std(w)[1]
     return _mean_std(update)[1] / sw if sw > 0 else float("nan")
@@ -238,7 +252,10 @@ class Trainer:
         if not isinstance(model, (MLP, BlockNet)):
             raise TypeError(f"model must be an MLP or a BlockNet, got {type(model).__name__}")
         self.model = model
-        self.x = model._check_x(x)
+        # Examples stored as rows, so that a minibatch is a block of contiguous rows (gathering
+        # columns of an (n, m) array is slow); self.x is the (n, m) view of the same memory.
+        self._x_rows = np.ascontiguousarray(model._check_x(x).T)
+        self.x = self._x_rows.T
         m = self.x.shape[1]
         self.y = model._prepare_y(y, m)
         self.m = m
@@ -261,6 +278,8 @@ class Trainer:
         self.step_count = 0
         self._velocity_w = [np.zeros_like(w) for w in model.weights]
         self._velocity_b = [np.zeros_like(b) for b in model.biases]
+        # Room for each step's update (or lr * gradient with momentum), allocated once.
+        self._scratch = [np.empty_like(p) for p in (*model.weights, *model.biases)]
         self._order: np.ndarray | None = None
         self._pos = 0
         self._sat_ref = [_saturation_reference(act) for act in model.activations]
@@ -281,7 +300,7 @@ class Trainer:
             self._pos = 0
         idx = self._order[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
-        return self.x[:, idx], _losses.take_examples(self.y, idx)
+        return self._x_rows[idx].T, _losses.take_examples(self.y, idx)
 
     # ------------------------------------------------------------------ steps
 
@@ -321,51 +340,54 @@ class Trainer:
         if not np.isfinite(grads.loss):
             self._diverge("loss is not finite")
             return
-        if not all(np.isfinite(g).all() for g in (*grads.dW, *grads.db)):
-            self._diverge("gradients are not finite")
-            return
-
-        lr, mu = self.lr, self.momentum
-        with np.errstate(over="ignore", invalid="ignore"):
-            if mu > 0.0:
-                vw = [mu * v - lr * g for v, g in zip(self._velocity_w, grads.dW, strict=True)]
-                vb = [mu * v - lr * g for v, g in zip(self._velocity_b, grads.db, strict=True)]
-            else:
-                vw = [-lr * g for g in grads.dW]
-                vb = [-lr * g for g in grads.db]
-            new_w = [w + v for w, v in zip(model.weights, vw, strict=True)]
-            new_b = [b + v for b, v in zip(model.biases, vb, strict=True)]
-        if not all(np.isfinite(p).all() for p in (*new_w, *new_b)):
-            self._diverge("updated parameters are not finite")
-            return
 
         k = self.step_count
-        rows = None
-        if self.record_stats and k % self.record_every == 0:
-            with np.errstate(over="ignore", invalid="ignore"):
-                rows = self._layer_stats(cache, grads, vw)
-            if not all(np.isfinite(rows[key]).all() for key in _FINITE_STATS):
-                self._diverge("pre-activations or activations are not finite")
-                return
+        params = (*model.weights, *model.biases)
+        gradients = (*grads.dW, *grads.db)
+        lr, mu = self.lr, self.momentum
+        with np.errstate(over="ignore", invalid="ignore"):
+            # The update of each parameter: -lr g, or with momentum v = mu v - lr g.
+            if mu > 0.0:
+                updates = (*self._velocity_w, *self._velocity_b)
+                for v, g, tmp in zip(updates, gradients, self._scratch, strict=True):
+                    v *= mu
+                    v -= np.multiply(g, lr, out=tmp)
+            else:
+                updates = tuple(
+                    np.multiply(g, -lr, out=tmp)
+                    for g, tmp in zip(gradients, self._scratch, strict=True)
+                )
+            record = self.record_stats and k % self.record_every == 0
+            stats = self._record(cache, grads, updates) if record else None
+            # Checked before anything changes, so that a diverging step leaves the parameters
+            # at their last finite values. A NaN or inf gradient makes its update NaN or inf.
+            finite = all(_stays_finite(p, v) for p, v in zip(params, updates, strict=True))
+            if not finite:
+                grads_finite = all(np.isfinite(g).all() for g in gradients)
+        if not finite:
+            what = "updated parameters" if grads_finite else "gradients"
+            self._diverge(f"{what} are not finite")
+            return
+        if stats is not None and not all(np.isfinite(stats[key]).all() for key in _FINITE_STATS):
+            self._diverge("pre-activations or activations are not finite")
+            return
+
         self.history._steps.append(k)
         self.history._loss.append(grads.loss)
-        if rows is not None:
-            for key, v in rows.items():
-                self.history._stats[key].append(v)
+        if stats is not None:
+            for key, row in stats.items():
+                self.history._stats[key].append(row)
             self.history._stat_steps.append(k)
-
-        # Commit in place: arrays held elsewhere (e.g. by a plot) see the new values.
-        for old, new in zip((*model.weights, *model.biases), (*new_w, *new_b), strict=True):
-            old[...] = new
-        if mu > 0.0:
-            self._velocity_w = vw
-            self._velocity_b = vb
+        # Update in place: arrays held elsewhere (e.g. by a plot) see the new values.
+        for p, v in zip(params, updates, strict=True):
+            p += v
         self.step_count += 1
 
-    def _layer_stats(
-        self, cache: ForwardCache, grads: Gradients, updates: list[np.ndarray]
+    def _record(
+        self, cache: ForwardCache, grads: Gradients, updates: Sequence[np.ndarray]
     ) -> dict[str, np.ndarray]:
-        """Per-layer statistics of one step, computed in float64 (never overflowing)."""
+        """Per-layer statistics of a step in float64, never overflowing (``updates[l]`` is the
+        update of ``W[l]``)."""
         model = self.model
         n = model.n_layers
         thr = self.saturation_threshold

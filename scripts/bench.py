@@ -9,9 +9,13 @@ What is measured (medians; every figure comes from this run on this machine):
   time from setting a widget's value (or clicking Step) until the new PNG has been assigned
   to the displayed image, in process and without a browser (sending the PNG to the browser
   comes on top). Target: median under 100 ms;
-- one SGD step of the MNIST explorer's network (batch 100, float32) and one epoch (40
-  steps), with one BLAS thread (as ``make`` runs everything) and with one thread per core;
-  the same step in PyTorch on the CPU when ``torch`` is importable (not a dependency);
+- one SGD step of the MNIST explorer's network (batch 100, float32, one BLAS thread as
+  ``make`` runs everything), interleaved in one process with the step's matrix products alone
+  (the floor of numpy's step) and, when ``torch`` is importable (not a dependency), with the
+  same step in PyTorch on one CPU thread; ratios against both; which OpenBLAS core type
+  (kernel set) ran, and on x86-64 the same comparison with the AVX2 ("Haswell") kernels that
+  ``make test`` and ``make notebooks`` pin, when the machine would choose others;
+- one epoch (40 steps), with one BLAS thread and with one thread per core;
 - the peak resident memory of the kernel of every notebook, executed with nbclient in a
   fresh kernel (a last cell reads the kernel's own ``ru_maxrss``), and its execution time.
 
@@ -40,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 TARGET_MS = 100.0
+STEP_FLOOR = 1.25  # target: the MNIST step within 1.25 x its bare matrix products
+STEP_TORCH = 0.90  # target: at most 0.9 x PyTorch's CPU step
 
 
 # ---------------------------------------------------------------------------
@@ -62,9 +68,28 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]
     return samples
 
 
-def run_worker(args: list[str], env: dict[str, str] | None = None, timeout: int = 600) -> dict:
+def interleaved(cases: dict[str, Callable[[], object]], rounds: int, warmup: int = 5) -> dict:
+    """Time each case once per round, the cases in turn, so that load hits all alike."""
+    for fn in cases.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t0)
+    return samples
+
+
+def run_worker(
+    args: list[str],
+    env: dict[str, str] | None = None,
+    timeout: int = 600,
+    unset: tuple[str, ...] = (),
+) -> dict:
     """Run this script as a worker in a fresh interpreter; it prints one JSON line."""
-    full_env = dict(os.environ)
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
     if env:
         full_env.update(env)
     out = subprocess.run(
@@ -89,6 +114,31 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def blas_core() -> str:
+    """The OpenBLAS core type (kernel set) numpy's matrix products run on, e.g. "Haswell".
+
+    Read from the OpenBLAS library numpy has loaded; "unknown" where it cannot be found.
+    """
+    import ctypes
+
+    import numpy  # noqa: F401  (loads its BLAS)
+
+    try:
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:
+        return "unknown"
+    libs = {line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()}
+    for lib in sorted(libs):
+        handle = ctypes.CDLL(lib)
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                fn = getattr(handle, f"{prefix}_get_corename{suffix}", None)
+                if fn is not None:
+                    fn.restype = ctypes.c_char_p
+                    return fn().decode()
+    return "unknown"
 
 
 # ---------------------------------------------------------------------------
@@ -123,22 +173,30 @@ def worker_train() -> dict:
     }
 
 
-def worker_torch() -> dict:
+def torch_step() -> tuple[Callable[[], None], Callable[[], None], dict]:
+    """The MNIST step in PyTorch on one CPU thread, and its matrix products alone.
+
+    Same network, initial weight scale, data, batch size, batch order rule and plain SGD as
+    the course's step; examples are rows, as PyTorch has them.
+    """
     import numpy as np
     import torch
 
     from course_utils.experiments.mnist import SIZES, load_data
 
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     data = load_data()
     x = torch.from_numpy(np.ascontiguousarray(data.x_train.T))  # (4000, 784) float32
     y = torch.from_numpy(data.y_train.astype(np.int64))  # a writable copy
     layers: list[torch.nn.Module] = []
+    linears: list[torch.nn.Linear] = []
     for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
         linear = torch.nn.Linear(n_in, n_out)
         torch.nn.init.normal_(linear.weight, std=n_in**-0.5)
         torch.nn.init.zeros_(linear.bias)
         layers.append(linear)
+        linears.append(linear)
         if i < len(SIZES) - 2:
             layers.append(torch.nn.Tanh())
     net = torch.nn.Sequential(*layers)
@@ -157,12 +215,53 @@ def worker_torch() -> dict:
         loss.backward()
         opt.step()
 
-    samples = timed(step, repeat=60, warmup=5)
-    return {
-        "step": statistics.median(samples),
-        "version": torch.__version__,
-        "threads": torch.get_num_threads(),
-    }
+    acts = [x[:100]] + [torch.tanh(torch.randn(100, n)) for n in SIZES[1:-1]]
+    dzs = [torch.randn(100, n) for n in SIZES[1:]]
+    weights = [lin.weight.detach() for lin in linears]
+
+    def products() -> None:
+        with torch.no_grad():
+            for w, a in zip(weights, acts, strict=True):
+                a @ w.T
+            for dz, a in zip(dzs, acts, strict=True):
+                dz.T @ a
+            for w, dz in zip(weights[1:], dzs[1:], strict=True):
+                dz @ w
+
+    build = "CPU-only wheel" if torch.version.cuda is None else f"CUDA {torch.version.cuda} wheel"
+    info = {"version": torch.__version__, "build": build, "threads": torch.get_num_threads()}
+    return step, products, info
+
+
+def worker_step(rounds: str = "300") -> dict:
+    """The course's step, its matrix products alone and PyTorch's step, interleaved."""
+    from course_utils.widgets.mnist_explorer import MnistModel
+
+    model = MnistModel("Xavier", seed=0)
+    trainer, net = model.trainer, model.net
+    # The step's 14 matrix products, on arrays of the step's shapes and memory layouts:
+    # forward W a (5), backward dz a^T (5) and W^T dz (4: no gradient for the input).
+    xb, yb = trainer._next_batch()
+    cache = net._forward(xb)
+    grads = net._backward(cache, yb, input_grad=False)
+
+    def products() -> None:
+        for w, a in zip(net.weights, cache.a[:-1], strict=True):
+            w @ a
+        for dz, a in zip(grads.dz, cache.a[:-1], strict=True):
+            dz @ a.T
+        for w, dz in zip(net.weights[1:], grads.dz[1:], strict=True):
+            w.T @ dz
+
+    cases: dict[str, Callable[[], object]] = {"step": lambda: trainer.step(1), "products": products}
+    result: dict = {"core": blas_core(), "torch": None}
+    if importlib.util.find_spec("torch") is not None:
+        cases["torch_step"], cases["torch_products"], result["torch"] = torch_step()
+    samples = interleaved(cases, rounds=int(rounds))
+    result.update({name: statistics.median(v) for name, v in samples.items()})
+    result["rounds"] = int(rounds)
+    result["diverged"] = trainer.diverged_at is not None
+    return result
 
 
 def _controls_bench(changes: list[tuple[str, Callable[[], object]]], rounds: int) -> dict:
@@ -261,7 +360,7 @@ def worker_notebook(path: str) -> dict:
 WORKERS: dict[str, Callable[..., dict]] = {
     "import": worker_import,
     "train": worker_train,
-    "torch": worker_torch,
+    "step": worker_step,
     "mnist": worker_mnist_controls,
     "playground": worker_playground_controls,
     "notebook": worker_notebook,
@@ -271,6 +370,20 @@ WORKERS: dict[str, Callable[..., dict]] = {
 # ---------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------
+
+
+def meets(ratio: float, target: float) -> str:
+    return "meets" if ratio <= target else "MISSES"
+
+
+def avx2_x86() -> bool:
+    """Whether this is an x86-64 machine with AVX2 (where the Makefile pins Haswell)."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return False
+    try:
+        return "avx2" in Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
 
 
 def fmt_ms(seconds: float) -> str:
@@ -350,29 +463,73 @@ def main(argv: list[str]) -> int:
     else:
         notes.append("course_utils.widgets.playground does not exist yet: not measured.")
 
-    progress("MNIST training step and epoch (1 BLAS thread, then one per core; PyTorch)")
+    progress("MNIST training step, its matrix products and PyTorch's step, interleaved")
     single = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    has_torch = importlib.util.find_spec("torch") is not None
-    # Three rounds, numpy and torch alternating, so that a burst of load hits both alike;
-    # each figure is the median of the three per-process medians.
-    rounds = [
-        (
-            run_worker(["train"], env=single),
-            run_worker(["torch"], env=single) if has_torch else None,
-        )
-        for _ in range(3)
-    ]
-    one = {k: statistics.median(r[0][k] for r in rounds) for k in ("step", "epoch")}
+    # The kernels OpenBLAS picks for this CPU (what `make lab` and `make app` run on) ...
+    auto = run_worker(["step"], env=single, unset=("OPENBLAS_CORETYPE",))
+    if auto["diverged"]:
+        notes.append("The benchmarked MNIST run diverged: the step timings are not meaningful.")
+    # ... and the AVX2 kernels that `make test` and `make notebooks` pin on x86-64.
+    pinned = None
+    if auto["core"] not in ("Haswell", "unknown") and avx2_x86():
+        pinned = run_worker(["step"], env={**single, "OPENBLAS_CORETYPE": "Haswell"})
+    one = run_worker(["train"], env=single, unset=("OPENBLAS_CORETYPE",))
     many = run_worker(
-        ["train"], env={"OPENBLAS_NUM_THREADS": str(cores), "OMP_NUM_THREADS": str(cores)}
+        ["train"],
+        env={"OPENBLAS_NUM_THREADS": str(cores), "OMP_NUM_THREADS": str(cores)},
+        unset=("OPENBLAS_CORETYPE",),
     )
+    floor_ratio = auto["step"] / auto["products"]
     rows.append(
         [
             "MNIST SGD step, batch 100, float32, 1 BLAS thread",
-            fmt_ms(one["step"]),
+            fmt_ms(auto["step"]),
             "1 (reference)",
             "network [784, 300, 300, 300, 300, 10], tanh, softmax; `Trainer.step(1)`; "
-            "median of 3 processes",
+            f"interleaved with the next two rows in one process, medians of {auto['rounds']} "
+            "rounds",
+        ]
+    )
+    rows.append(
+        [
+            "its 14 matrix products alone (the floor)",
+            fmt_ms(auto["products"]),
+            f"step / products = {floor_ratio:.2f} ({meets(floor_ratio, STEP_FLOOR)} "
+            f"≤ {STEP_FLOOR})",
+            "forward W a, backward dz aᵀ and Wᵀ dz on the step's own arrays",
+        ]
+    )
+    if auto["torch"] is not None:
+        info = auto["torch"]
+        torch_ratio = auto["step"] / auto["torch_step"]
+        rows.append(
+            [
+                f"same step in PyTorch {info['version']} ({info['build']}, "
+                f"{info['threads']} thread)",
+                fmt_ms(auto["torch_step"]),
+                f"numpy / torch = {torch_ratio:.2f} ({meets(torch_ratio, STEP_TORCH)} "
+                f"≤ {STEP_TORCH})",
+                "optional comparison (torch is not a dependency); its matrix products alone "
+                f"{fmt_ms(auto['torch_products'])}",
+            ]
+        )
+    else:
+        notes.append("PyTorch is not installed, so the PyTorch comparison was skipped.")
+    if pinned is not None:
+        detail = (
+            f"with the pin: step {fmt_ms(pinned['step'])}, products "
+            f"{fmt_ms(pinned['products'])}"
+            + (f", PyTorch {fmt_ms(pinned['torch_step'])}" if pinned["torch"] else "")
+        )
+    else:
+        detail = "the pin changes nothing here" if auto["core"] == "Haswell" else "not pinned"
+    rows.append(
+        [
+            "BLAS kernels of the rows above (OpenBLAS core type)",
+            auto["core"],
+            "",
+            "chosen by OpenBLAS for this CPU, as in `make lab` and `make app`; `make test` and "
+            f"`make notebooks` pin Haswell (AVX2) on x86-64: {detail}",
         ]
     )
     rows.append(
@@ -380,7 +537,7 @@ def main(argv: list[str]) -> int:
             "one epoch (40 steps of 100 = 4,000 digits), 1 BLAS thread",
             fmt_ms(one["epoch"]),
             f"{one['epoch'] / one['step']:.1f} × one step",
-            "",
+            f"a separate process (step there {fmt_ms(one['step'])})",
         ]
     )
     rows.append(
@@ -392,20 +549,6 @@ def main(argv: list[str]) -> int:
             "because threads compete with the other process of `make test`",
         ]
     )
-    if has_torch:
-        torch_one = rounds[0][1]
-        torch_step = statistics.median(r[1]["step"] for r in rounds)
-        rows.append(
-            [
-                f"same step in PyTorch {torch_one['version']} (CPU, {torch_one['threads']} thread)",
-                fmt_ms(torch_step),
-                f"numpy / torch = {one['step'] / torch_step:.2f}",
-                "optional comparison (torch is not a dependency); medians of 3 alternating "
-                "runs, numpy first",
-            ]
-        )
-    else:
-        notes.append("PyTorch is not installed, so the PyTorch comparison was skipped.")
 
     if not args.no_notebooks:
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -432,9 +575,9 @@ def main(argv: list[str]) -> int:
     header = (
         f"Measured {today} by `make bench` on {cpu_name()} ({cores} cores), "
         f"Python {platform.python_version()}, numpy {numpy.__version__}, matplotlib "
-        f"{matplotlib.__version__}, OPENBLAS_NUM_THREADS={threads}, "
-        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'auto')}. Medians; timings vary "
-        "with machine load, so compare ratios."
+        f"{matplotlib.__version__}, OPENBLAS_NUM_THREADS={threads}, OpenBLAS core "
+        f"{auto['core']} (OpenBLAS's own choice). Medians; timings vary with machine load, so "
+        "compare ratios."
     )
     lines = [header, "", "| measurement | median | ratio | notes |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]

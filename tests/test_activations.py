@@ -337,3 +337,28 @@ def test_unknown_names_rejected(name):
 def test_negative_slopes_rejected(slope):
     with pytest.raises(ValueError, match="slope"):
         act.get("leaky_relu", slope=slope)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=CASE_IDS)
+def test_derivative_from_the_output_agrees_with_the_derivative_from_z(name, kw, dtype):
+    # Back-propagation passes a = g(z): tanh and logistic then use 1 - a**2 and a (1 - a);
+    # every other activation ignores a. Same values up to rounding (absolute: the output
+    # forms lose the relative accuracy of tiny derivatives), same dtype and shape.
+    g = act.get(name, **kw)
+    z = np.concatenate([np.linspace(-30, 30, 601), EXTREME, [np.inf, -np.inf]]).astype(dtype)
+    a = g(z)
+    from_a, from_z = g.derivative(z, a), g.derivative(z)
+    assert from_a.dtype == np.dtype(dtype) and from_a.shape == z.shape
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(from_a, from_z, rtol=0, atol=4 * eps)
+    if name not in ("tanh", "logistic", "sigmoid"):
+        np.testing.assert_array_equal(from_a, from_z)
+    assert np.isnan(g.derivative(np.array([np.nan]), g(np.array([np.nan])))[0])
+
+
+def test_derivative_from_the_output_is_the_textbook_formula():
+    z = np.linspace(-5, 5, 101)
+    t, s = np.tanh(z), act.get("logistic")(z)
+    np.testing.assert_array_equal(act.get("tanh").derivative(z, t), 1 - t**2)
+    np.testing.assert_array_equal(act.get("logistic").derivative(z, s), s * (1 - s))

@@ -8,9 +8,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from course_utils.mlp import MLP
-from course_utils.training import STAT_KEYS, DivergenceWarning, History, Trainer, train
+from course_utils.training import (
+    STAT_KEYS,
+    DivergenceWarning,
+    History,
+    Trainer,
+    _stays_finite,
+    train,
+)
 
 
 def _blobs(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -442,3 +450,162 @@ def test_step_rejects_invalid_n(n):
     with pytest.raises((TypeError, ValueError), match="n must be"):
         trainer.step(n)
     assert trainer.step_count == 0 and len(trainer.history) == 0
+
+
+# --------------------------------------------------------------------------- reference loop
+# The Trainer against the documented algorithm written out plainly: minibatch columns
+# gathered from x, the whole update formed with new arrays, every entry checked, per-layer
+# statistics from the public forward and backward passes. It proves that the fast step
+# detects divergence on the same step, for the same reason, keeps the same parameters and
+# records the same statistics.
+
+_DERIV_GRID = np.linspace(-20.0, 20.0, 4001)
+
+
+def _reference_run(net, x, y, *, steps, lr, batch_size=None, momentum=0.0, rng=None, **kw):
+    record_stats, every = kw.get("record_stats", True), kw.get("record_every", 1)
+    thr = kw.get("saturation_threshold", 0.05)
+    gen, m = np.random.default_rng(rng), x.shape[1]
+    y = np.asarray(y)
+    vel = [np.zeros_like(p) for p in net.get_params()]
+    losses, rows, order, pos = [], [], None, m
+    for k in range(steps):
+        if batch_size is None or batch_size >= m:
+            xb, yb = x, y
+        else:
+            if pos >= m:
+                order, pos = gen.permutation(m), 0
+            idx = order[pos : pos + batch_size]
+            pos += batch_size
+            xb, yb = x[:, idx], y[..., idx]
+        with np.errstate(all="ignore"):
+            cache = net.forward(xb)
+            grads = net.backward(cache, yb)
+            params = net.get_params()
+            g = [q for pair in zip(grads.dW, grads.db, strict=True) for q in pair]
+            if momentum > 0.0:
+                vel = [momentum * v - lr * gi for v, gi in zip(vel, g, strict=True)]
+            else:
+                vel = [-lr * gi for gi in g]
+            new = [p + v for p, v in zip(params, vel, strict=True)]
+        if not np.isfinite(grads.loss):
+            return losses, rows, (k, "loss is not finite")
+        if not all(np.isfinite(q).all() for q in g):
+            return losses, rows, (k, "gradients are not finite")
+        if not all(np.isfinite(p).all() for p in new):
+            return losses, rows, (k, "updated parameters are not finite")
+        losses.append(grads.loss)
+        if record_stats and k % every == 0:
+            rows.append(_reference_stats(net, cache, grads, vel[0::2], params[0::2], thr))
+        net.set_params(new)
+    return losses, rows, None
+
+
+def _reference_stats(net, cache, grads, updates, weights, thr):
+    row = {}
+    with np.errstate(all="ignore"):
+        for key, arrays in [("z", cache.z), ("a", cache.a[1:]), ("dz", grads.dz), ("dW", grads.dW)]:
+            row[f"{key}_mean"] = [float(v.mean()) for v in arrays]
+            row[f"{key}_std"] = [float(v.std()) for v in arrays]
+        sat = []
+        for g, z in zip(net.activations, cache.z, strict=False):
+            ref = np.max(np.abs(g.derivative(_DERIV_GRID)))
+            sat.append(float(np.mean(np.abs(g.derivative(z)) < thr * ref)))
+        p = cache.output
+        sat.append(0.0 if net.output == "linear" else float(np.mean(p * (1 - p) < thr / 4)))
+        row["saturated"] = sat
+        row["update_ratio"] = [
+            float(u.std()) / float(w.std()) if w.std() > 0 else np.nan
+            for u, w in zip(updates, weights, strict=True)
+        ]
+    return row
+
+
+def _assert_same_as_reference(net, x, y, *, steps, **kwargs):
+    ref = net.copy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hist = train(net, x, y, steps=steps, **kwargs)
+    losses, rows, diverged = _reference_run(ref, x, y, steps=steps, **kwargs)
+    tol = {"rtol": 1e-5, "atol": 1e-30} if net.dtype == np.float32 else {"rtol": 1e-10}
+    if diverged is None:
+        assert hist.diverged_at is None and not caught
+    else:
+        assert hist.diverged_at == diverged[0]
+        assert [str(w.message) for w in caught] == [
+            f"training diverged at step {diverged[0]}: {diverged[1]}"
+        ]
+    np.testing.assert_allclose(hist.loss, losses, **tol)
+    for p, q in zip(net.get_params(), ref.get_params(), strict=True):  # last finite values
+        np.testing.assert_allclose(p, q, **tol)
+    stats = hist.layer_stats
+    for key in STAT_KEYS:
+        expected = np.array([r[key] for r in rows]).reshape(len(rows), net.n_layers)
+        np.testing.assert_allclose(stats[key], expected, **tol, err_msg=key)
+    return hist, diverged
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_minibatch_training_matches_the_reference_loop(momentum):
+    x, y = _blobs(90)
+    net = MLP([2, 8, 6, 2], hidden=["tanh", "logistic"], rng=4)
+    kwargs = {"lr": 0.3, "batch_size": 20, "momentum": momentum, "rng": 7, "record_every": 3}
+    hist, diverged = _assert_same_as_reference(net, x, y, steps=14, **kwargs)
+    assert diverged is None and len(hist.stat_steps) == 5
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_divergence_found_on_the_same_step_as_the_reference_loop(momentum):
+    net, x, y = _diverging_setup()
+    kwargs = {"lr": 10.0, "batch_size": 8, "momentum": momentum, "rng": 0}
+    _, diverged = _assert_same_as_reference(net, x, y, steps=60, **kwargs)
+    assert diverged is not None and diverged[0] > 0
+
+
+def test_divergence_by_infinite_gradients_with_a_finite_loss():
+    # float32: hidden activations of 3e38 times an output weight of 1e-38 give a finite
+    # output, but dL/dW2 sums 20 products of about 0.2 * 3e38 and overflows.
+    net = MLP.from_weights(
+        [np.zeros((1, 1)), np.full((1, 1), 1e-38)],
+        [np.full(1, 3e38), np.zeros(1)],
+        hidden="relu",
+        output="linear",
+        dtype=np.float32,
+    )
+    x, y = np.ones((1, 20)), np.full((1, 20), -1.0)
+    assert np.isfinite(net.loss(x, y))
+    _, diverged = _assert_same_as_reference(net, x, y, steps=3, lr=0.1)
+    assert diverged == (0, "gradients are not finite")
+
+
+def test_divergence_by_an_update_that_overflows():
+    # finite loss and gradients, but lr * gradient overflows float32
+    net = MLP.from_weights([np.ones((1, 2))], hidden="identity", output="linear", dtype=np.float32)
+    x, y = np.full((2, 4), 1e10), np.zeros((1, 4))
+    _, diverged = _assert_same_as_reference(net, x, y, steps=3, lr=1e30)
+    assert diverged == (0, "updated parameters are not finite")
+
+
+@given(cfg=_configs())
+@settings(max_examples=40, deadline=None)
+def test_any_small_configuration_matches_the_reference_loop(cfg):
+    _assert_same_as_reference(_net(cfg), cfg["x"], cfg["y"], steps=cfg["steps"], **cfg["kwargs"])
+
+
+# squares overflow; sums with the largest floats overflow
+_HUGE = {np.float32: [1e30, -1e25, 3.4e38, -3.4e38], np.float64: [1e200, -1e160, 1.7e308]}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data())
+@settings(max_examples=150, deadline=None)
+def test_fast_update_check_is_exact(dtype, data):
+    # p finite (as the parameters always are), v anything: NaN, inf, huge, tiny
+    width = 32 if dtype == np.float32 else 64
+    huge = st.sampled_from(_HUGE[dtype])
+    shape = data.draw(hnp.array_shapes(max_dims=2, max_side=5))
+    finite = st.floats(width=width, allow_nan=False, allow_infinity=False)
+    p = data.draw(hnp.arrays(dtype, shape, elements=finite | huge))
+    v = data.draw(hnp.arrays(dtype, shape, elements=st.floats(width=width) | huge))
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert _stays_finite(p, v) == bool(np.isfinite(p + v).all())
