@@ -122,6 +122,12 @@ def check_float(
     return value
 
 
+class NonFiniteError(ValueError):
+    """Finite inputs whose result overflows the float range (e.g. a diverged network's
+    forward pass). A ValueError, so callers that validate input catch it as such; lesson
+    models catch it by name where a diverged run is expected."""
+
+
 def check_bool(value: object, name: str) -> bool:
     """Check that ``value`` is a bool (Python's or numpy's ``np.bool_``)."""
     if not isinstance(value, (bool, np.bool_)):

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from course_utils._validation import check_array, check_choice
+from course_utils._validation import NonFiniteError, check_array, check_choice
 
 __all__ = [
     "OUTPUTS",
@@ -165,7 +165,7 @@ def _finite_loss(
     with np.errstate(over="ignore", invalid="ignore"):
         loss, dz = kernel(z, y)
     if not (math.isfinite(loss) and np.all(np.isfinite(dz))):
-        raise ValueError(
+        raise NonFiniteError(
             f"{name} is too large: the loss overflows {z.dtype} (largest |{name}| = "
             f"{float(np.max(np.abs(z))):.3g}); scale the inputs or weights down"
         )

@@ -27,6 +27,7 @@ from course_utils import activations as _activations
 from course_utils import initializers as _initializers
 from course_utils import losses as _losses
 from course_utils._validation import (
+    NonFiniteError,
     RngLike,
     check_activation,
     check_array,
@@ -429,7 +430,7 @@ class MLP:
             cache = self._forward(x)
         if not all(np.all(np.isfinite(z)) for z in cache.z):
             big_w = max(float(np.max(np.abs(w))) for w in self.weights)
-            raise ValueError(
+            raise NonFiniteError(
                 f"x is too large for this network: the forward pass overflows {self.dtype} "
                 f"(largest |x| = {float(np.max(np.abs(x))):.3g}, largest |W| = {big_w:.3g})"
             )

@@ -176,7 +176,7 @@ def test_propagate_validates(kwargs, exc, match):
 
 
 def test_propagate_validates_init():
-    with pytest.raises(ValueError, match="init must be one of"):
+    with pytest.raises(ValueError, match="init: unknown initializer name"):
         summary.propagate("tanh", "glorot", depth=2, width=4, m=2)
     with pytest.raises(TypeError, match="init"):
         summary.propagate("tanh", None, depth=2, width=4, m=2)

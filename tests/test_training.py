@@ -541,7 +541,15 @@ def _assert_same_as_reference(net, x, y, *, steps, **kwargs):
     stats = hist.layer_stats
     for key in STAT_KEYS:
         expected = np.array([r[key] for r in rows]).reshape(len(rows), net.n_layers)
-        np.testing.assert_allclose(stats[key], expected, **tol, err_msg=key)
+        # Statistics are taken in float64 scaled by the largest entry (they never overflow):
+        # a mean that cancels to rounding noise (e.g. a softmax layer's dz) may differ from the
+        # reference's plain mean by rounding of the order of the spread, nothing more.
+        atol = tol.get("atol", 0.0)
+        if key.endswith("_mean"):
+            spread = np.array([r[key[:-5] + "_std"] for r in rows])
+            if np.isfinite(spread).all():
+                atol = max(atol, 8 * np.finfo(net.dtype).eps * float(spread.max(initial=0.0)))
+        np.testing.assert_allclose(stats[key], expected, **{**tol, "atol": atol}, err_msg=key)
     return hist, diverged
 
 

@@ -52,6 +52,7 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import (
+    NonFiniteError,
     check_choice,
     check_dtype,
     check_int,
@@ -370,8 +371,10 @@ class MnistModel(LessonModel):
         """Accuracy on the 1,000 held-out digits (NaN if the network is not finite)."""
         if not all(np.all(np.isfinite(w)) for w in self.net.weights):
             return float("nan")
-        with np.errstate(all="ignore"):
+        try:
             return self.net.accuracy(self.data.x_test, self.data.y_test)
+        except NonFiniteError:  # finite but huge weights overflow the forward pass
+            return float("nan")
 
     def batch_view(self, kind: str = "activations") -> BatchView:
         """Forward (and for gradients backward) pass on the fixed batch; no update.
@@ -480,8 +483,10 @@ def compare_initializers(
         model.step(steps)
         after = [a.copy() for a in model.batch_view("activations").values]
         if model.diverged_at is None:
-            with np.errstate(all="ignore"):
+            try:
                 cost = model.net.loss(model.data.x_train, model.data.y_train)
+            except NonFiniteError:
+                cost = float("inf")
         else:
             cost = float("nan")
         results[label] = ComparisonResult(

@@ -45,6 +45,7 @@ import numpy as np
 
 from course_utils import datasets, initializers
 from course_utils._validation import (
+    NonFiniteError,
     RngLike,
     check_choice,
     check_float,
@@ -361,21 +362,27 @@ class PlaygroundModel(LessonModel):
 
     def cost(self) -> float:
         """Cost of the current parameters on the training data (may be inf after overflow)."""
-        with np.errstate(all="ignore"):
+        try:
             return float(self.net.loss(self.x, self.y))
+        except NonFiniteError:  # a diverged run's weights overflow the forward pass
+            return float("inf")
 
     def accuracy(self) -> float:
         """Training accuracy of the current parameters."""
-        with np.errstate(all="ignore"):
+        try:
             return float(self.net.accuracy(self.x, self.y))
+        except NonFiniteError:
+            return float("nan")
 
     def grid_probabilities(self) -> np.ndarray | None:
         """Predicted P(class 1) on the :func:`grid_points` grid, shape ``(101, 101)``.
 
         Row ``i`` is ``y = xs[i]`` (for ``imshow(origin="lower")``). None if not finite.
         """
-        with np.errstate(all="ignore"):
+        try:
             p = self.net.forward(self._grid).output[0]
+        except NonFiniteError:
+            return None
         if not np.all(np.isfinite(p)):
             return None
         return p.reshape(GRID_SIZE, GRID_SIZE)
@@ -384,9 +391,12 @@ class PlaygroundModel(LessonModel):
         """Full-batch ``dL/dW`` per layer at the current parameters, or None if not finite."""
         k = self.step_count
         if self._grad_cache is None or self._grad_cache[0] != k:
-            with np.errstate(all="ignore"):
-                grads = self.net.backward(self.net.forward(self.x), self.y).dW
-            finite = all(np.all(np.isfinite(g)) for g in grads)
+            try:
+                with np.errstate(all="ignore"):
+                    grads = self.net.backward(self.net.forward(self.x), self.y).dW
+                finite = all(np.all(np.isfinite(g)) for g in grads)
+            except NonFiniteError:
+                grads, finite = None, False
             self._grad_cache = (k, grads if finite else None)
         return self._grad_cache[1]
 
