@@ -39,13 +39,25 @@ def test_spread_prediction_passes_near_the_measurement():
 
 
 @pytest.mark.parametrize("guess", [None, "20", -1.0, 0.0, 1.0, 2.0, 400.0, 90.0, 5.0, 1e6])
-def test_spread_prediction_misses_say_direction_not_value(guess):
+def test_spread_prediction_misses_say_direction_or_slip(guess):
+    # The measurement has been printed by the exercise cell, so the feedback may name it;
+    # what it adds is the direction of the gap or the slip the prediction looks like.
     measured = 21.37
     fb = nb08.check_spread_prediction(guess, measured)
     assert not fb
-    assert not _mentions(fb.message, measured)
-    if isinstance(guess, float) and guess > 0 and guess != 1.0:
-        assert ("too high" in fb.message) == (guess > measured)
+    assert "nb08.hint('ex1')" in fb.message
+    if guess == 1.0:
+        assert "single layer" in fb.message
+    elif guess == 400.0:
+        assert "quadratically" in fb.message
+    elif isinstance(guess, float) and guess > 0:
+        assert ("too large" in fb.message) == (guess > measured), fb.message
+        assert ("too small" in fb.message) == (guess < measured), fb.message
+
+
+def test_spread_prediction_recomputes_the_measurement():
+    assert abs(nb08.measured_spread() - 21.4) < 0.1
+    assert nb08.check_spread_prediction(20.0)
 
 
 # ----------------------------------------------------------------- exercise 2
@@ -88,9 +100,12 @@ def test_relu_explain_has_feedback_for_every_option():
     assert nb08.check_relu_isometry(" B ")
     for letter in "acd":
         fb = nb08.check_relu_isometry(letter)
-        assert not fb and fb.message == "Not this one: " + nb08.RELU_ISOMETRY_OPTIONS[letter][1]
-    for bad in (None, "e", 2, "ab"):
-        assert "one of the letters" in nb08.check_relu_isometry(bad).message
+        assert not fb and nb08.CHECK_RELU_ISOMETRY_OPTIONS[letter].feedback in fb.message
+        assert fb.message.startswith("Not this one")
+    assert "Choose one of" in nb08.check_relu_isometry(None).message
+    for bad in ("e", "ab"):
+        assert "is not an option" in nb08.check_relu_isometry(bad).message
+    assert "letter" in nb08.check_relu_isometry(2).message
 
 
 # ----------------------------------------------------------------- exercise 4
@@ -101,7 +116,7 @@ def test_critical_weight_variance_sig_figs():
     assert nb08.check_critical_weight_variance(expected)
     assert nb08.check_critical_weight_variance(float(f"{expected:.3g}"))
     close = nb08.check_critical_weight_variance(float(f"{expected:.2g}"))
-    assert not close and "3 significant figures" in close.message
+    assert not close and "give 3" in close.message
 
 
 @pytest.mark.parametrize("factor", [10.0, 0.1, -1.0, 1.5, 0.7, 3.0])
@@ -119,7 +134,7 @@ def test_critical_weight_variance_slips():
     assert "ReLU" in nb08.check_critical_weight_variance(2.0).message
     assert "ordered" in nb08.check_critical_weight_variance(expected * 0.8).message
     assert "chaotic" in nb08.check_critical_weight_variance(expected * 1.3).message
-    assert "fill it in" in nb08.check_critical_weight_variance(None).message
+    assert "not filled in" in nb08.check_critical_weight_variance(None).message
     rng = np.random.default_rng(0)
     for guess in rng.uniform(0.05, 20, 30):
         fb = nb08.check_critical_weight_variance(float(guess))

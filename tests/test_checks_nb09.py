@@ -31,8 +31,8 @@ def test_prediction():
     for wrong in "abc":
         fb = nb09.check_torch_relu_prediction(wrong)
         assert not fb and "1/6" not in fb.message
-    assert "letter" in nb09.check_torch_relu_prediction("e").message
-    assert "not filled" in nb09.check_torch_relu_prediction(None).message
+    assert "not an option" in nb09.check_torch_relu_prediction("e").message
+    assert "Choose one of" in nb09.check_torch_relu_prediction(None).message
 
 
 def test_explain():
@@ -51,8 +51,8 @@ def test_uncorrected_variance():
         (0.8796 / 512, "square"),
         (2 * EXPECTED_VAR, "too large"),
         (0.5 * EXPECTED_VAR, "too small"),
-        (-1.0, "positive"),
-        ("0.0015", "one finite number"),
+        (-1.0, "sign is wrong"),
+        ("0.0015", "not text"),
         (None, "not filled"),
     ]:
         fb = nb09.check_uncorrected_variance(wrong)

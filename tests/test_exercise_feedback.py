@@ -31,16 +31,45 @@ from course_utils.checks import (
     nb05,
     nb06,
     nb07,
+    nb08,
+    nb09,
+    nb10,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07]
+MODULES = [nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10]
 
 
 def _mnist_second_moment() -> float:
     X, _ = datasets.load_mnist("train", scale=True)
     return float(np.mean(X**2))
+
+
+def _critical_tanh_variance(bias_variance: float) -> float:
+    """sigma_w^2 with chi_1 = sigma_w^2 E[tanh'(sqrt(q*) z)^2] = 1, by bisection on a grid
+    quadrature, independently of course_utils.theory."""
+    z, w = np.polynomial.hermite_e.hermegauss(101)
+    w = w / w.sum()
+
+    def chi(sw2: float) -> float:
+        q = 1.0
+        for _ in range(2000):
+            q = sw2 * float(np.sum(w * np.tanh(np.sqrt(q) * z) ** 2)) + bias_variance
+        return sw2 * float(np.sum(w / np.cosh(np.sqrt(q) * z) ** 4))
+
+    lo, hi = 1.0, 4.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if chi(mid) < 1 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _truncated_variance(c: float) -> float:
+    """Variance of a standard normal cut at +-c: 1 - 2 c phi(c) / (2 Phi(c) - 1)."""
+    phi = math.exp(-c * c / 2) / math.sqrt(2 * math.pi)
+    mass = math.erf(c / math.sqrt(2))
+    return 1 - 2 * c * phi / mass
 
 
 # Each scalar check: its expected value, computed here independently of the check, and the
@@ -84,6 +113,21 @@ SCALAR = {
         [2 / 250, 8 / 250, 16 / 200, 16 / 50],
     ),
     "nb07.ex3": (nb07.check_gradient_ratio, lambda: nb07.gradient_ratio("Uniform"), []),
+    "nb08.ex4": (
+        nb08.check_critical_weight_variance,
+        lambda: _critical_tanh_variance(0.2),
+        [math.sqrt(_critical_tanh_variance(0.2)), 1.0, 2.0],
+    ),
+    "nb09.ex4": (
+        nb09.check_uncorrected_variance,
+        lambda: _truncated_variance(2.0) / 512,
+        [1 / 512, math.sqrt(_truncated_variance(2.0) / 512), 0.8796 / 512],
+    ),
+    "nb10.ex1": (
+        nb10.check_gpt2_projection_std,
+        lambda: 0.02 / math.sqrt(96),
+        [0.02, 0.02 / math.sqrt(48), 0.02 / 96, 0.02**2 / 96, 0.02 * math.sqrt(96)],
+    ),
 }
 
 HOSTILE = [

@@ -17,38 +17,66 @@ import numpy as np
 
 from course_utils import jacobians, theory
 from course_utils._validation import check_float, check_int
-from course_utils.checks import Feedback, as_float
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    as_float,
+    compare_choice,
+    compare_prediction,
+    compare_scalar,
+    exercise,
+    hint_function,
+)
 from course_utils.experiments import deep_networks
 
 __all__ = [
-    "RELU_ISOMETRY_OPTIONS",
+    "CHECK_RELU_ISOMETRY_OPTIONS",
+    "HINTS",
     "check_critical_weight_variance",
     "check_isometric_setup",
     "check_relu_isometry",
     "check_spread_prediction",
+    "hint",
+    "measured_spread",
 ]
 
+HINTS = {
+    "ex1": (
+        "Look at the figure of section 1: how does the variance of the Gaussian product's "
+        "eigenvalues grow with the number of layers?",
+        "Each Gaussian layer adds about one unit of variance to the spectrum of JJ^T: "
+        "after L layers it is about L.",
+    ),
+    "ex2": (
+        "Two things must hold: the mean of the eigenvalues stays 1 (the critical line) and "
+        "the D_l and W_l stretch all directions alike (which weights, which q*?).",
+        "Take orthogonal weights, a small bias_variance such as 1e-4, and "
+        "weight_variance = theory.critical_weight_variance('tanh', bias_variance).",
+    ),
+    "ex3": (
+        "Write relu'(z) for a ReLU unit: which values can it take, and how often each?",
+        "mu_2 / mu_1^2 = E[relu'^4] / E[relu'^2]^2 in the spectrum's variance formula: "
+        "compute it and see whether q* enters.",
+    ),
+    "ex4": (
+        "The critical line is where chi_1 = sigma_w^2 E[tanh'(sqrt(q*) z)^2] equals 1, with "
+        "q* the fixed point of the length map at that sigma_w^2.",
+        "Search sigma_w^2 (bisection on theory.chi_1('tanh', sw2, 0.2) - 1), or call "
+        "theory.critical_weight_variance('tanh', 0.2).",
+    ),
+}
+hint = hint_function(HINTS, "nb08")
 
-def _factor_words(ratio: float) -> str:
-    """Coarse description of ``answer / target`` ('3 to 10 times too low'), never the value."""
-    high = ratio > 1
-    factor = ratio if high else 1 / ratio
-    if factor < 1.5:
-        size = "somewhat"
-    elif factor < 3:
-        size = "about 2 times"
-    elif factor < 10:
-        size = "3 to 10 times"
-    else:
-        size = "more than 10 times"
-    return f"{size} too {'high' if high else 'low'}"
+SPREAD_WIDTH = 400
+SPREAD_DEPTH = 20
 
 
-def _within_sig_figs(value: float, expected: float, figures: int) -> bool:
-    if expected == 0:
-        return value == 0
-    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - figures + 1)
-    return abs(value - expected) <= 0.5 * unit * (1 + 1e-9)
+def measured_spread(rng: int = 7) -> float:
+    """Var of the eigenvalues of ``J J^T`` of the exercise's deep linear Gaussian net."""
+    spectrum = deep_networks.chain_spectrum(
+        SPREAD_WIDTH, SPREAD_DEPTH, "gaussian", record=[SPREAD_DEPTH], rng=rng
+    )
+    return float(spectrum.variance[0, -1])
 
 
 # ---------------------------------------------------------------------------
@@ -56,44 +84,53 @@ def _within_sig_figs(value: float, expected: float, figures: int) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def check_spread_prediction(prediction: object, measured: object, depth: int = 20) -> Feedback:
+@exercise("ex1")
+def check_spread_prediction(
+    prediction: object, measured: object = None, depth: int = SPREAD_DEPTH
+) -> Feedback:
     """Exercise 1: the learner's prediction of Var(eigenvalues of J J^T) at ``depth``.
 
-    ``measured`` is the variance the exercise cell measures on a sampled deep linear net
-    (width 400, Gaussian ``N(0, 1/n)`` weights). A prediction within 30 % of the measurement
-    passes; otherwise the message says in which direction and by what factor it is off,
-    and which reasoning produces such a value.
+    ``measured`` is the variance the exercise cell measured on a sampled deep linear net
+    (width 400, Gaussian ``N(0, 1/n)`` weights); it is recomputed when omitted. A prediction
+    within 30 % of the measurement passes; otherwise the message says in which direction and
+    by what factor it is off, and which reasoning produces such a value.
     """
     depth = check_int(depth, "depth", minimum=1)
-    measured = check_float(measured, "measured", minimum=0.0, strict_min=True)
-    value = as_float(prediction)
-    if value is None:
-        return Feedback(False, "spread_prediction should be one number: fill it in first.")
-    if value <= 0:
+    value = (
+        measured_spread()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
+    x = as_float(prediction)
+    if x is not None and x <= 0:
         return Feedback(
             False,
-            "a variance is positive; with Gaussian weights the squared singular values are "
+            "A variance is positive; with Gaussian weights the squared singular values are "
             "not all equal, so it is above 0.",
         )
-    ratio = value / measured
-    if 1 / 1.3 <= ratio <= 1.3:
-        return Feedback(
-            True,
-            "your prediction is within 30 % of the measurement: the variance grows by about 1 "
-            "per layer (the finite width adds a little on top).",
-        )
-    if math.isclose(value, 1.0, rel_tol=0.05):
-        hint = " 1 is the spread of a single layer; each layer adds about as much again."
-    elif math.isclose(value, 0.0, abs_tol=1e-6) or value < 0.2:
-        hint = " Near 0 would be an orthogonal net; Gaussian matrices are not isometries."
-    elif value > 3 * measured and math.isclose(value, depth**2, rel_tol=0.2):
-        hint = " The spread grows linearly with depth, not quadratically."
-    elif value > 3 * measured:
-        hint = " Compare with the variance-against-depth figure above: it grows linearly."
-    else:
-        hint = " The figure above shows how the variance grows with depth."
-    words = _factor_words(ratio)
-    return Feedback(False, f"your prediction is {words} compared with the run.{hint}")
+    slips = [
+        (1.0, "1 is the spread of a single layer; each layer adds about as much again."),
+        (
+            float(depth**2),
+            "That is L squared: the spread grows linearly with depth, not quadratically.",
+        ),
+        (
+            2.0 * depth,
+            "2L is the spread of a ReLU net (mu_2/mu_1^2 = 2); a linear net adds 1 per layer.",
+        ),
+    ]
+    near_zero = [
+        (1e-3, "Near 0 would be an orthogonal net; Gaussian matrices are not isometries.", 1.0)
+    ]
+    return compare_prediction(
+        prediction,
+        value,
+        f"Var(eigenvalues of JJ^T) at depth {depth}",
+        rtol=0.3,
+        slips=slips + near_zero,
+        explain="The variance grows by about 1 per layer (the finite width adds a little on "
+        "top), as in the figure of section 1.",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -124,12 +161,15 @@ def measure_setup(
     return float(lam.mean()), float(lam.var())
 
 
+@exercise("ex2")
 def check_isometric_setup(setup: object) -> Feedback:
     """Exercise 2: ``setup()`` returns ``(kind, weight_variance, bias_variance)``.
 
     The check builds the 32-layer tanh net of :func:`measure_setup` and passes when the mean
     of the eigenvalues of ``J J^T`` is in ``[0.5, 2]`` and their variance below 1.
     """
+    if setup is None or setup is Ellipsis:
+        return Feedback(False, "setup is not filled in yet: define the function first.")
     if not callable(setup):
         return Feedback(False, "setup should be a function with no arguments; define it first.")
     try:
@@ -185,37 +225,40 @@ def check_isometric_setup(setup: object) -> Feedback:
 # ---------------------------------------------------------------------------
 
 #: Options of exercise 3 with the feedback for each (the letter is the answer).
-RELU_ISOMETRY_OPTIONS: dict[str, tuple[bool, str]] = {
-    "a": (
+CHECK_RELU_ISOMETRY_OPTIONS: dict[str, Choice] = {
+    "a": Choice(
+        "ReLU is unbounded, so large pre-activations stretch the spectrum.",
         False,
-        "ReLU is unbounded, but the Jacobian only involves relu'(z), which is 0 or 1; "
-        "boundedness of the activation does not enter the spectrum.",
+        "Not this one: ReLU is unbounded, but the Jacobian only involves relu'(z), which is 0 "
+        "or 1; boundedness of the activation does not enter the spectrum.",
     ),
-    "b": (
+    "b": Choice(
+        "Each layer's D keeps a random half of the directions and zeroes the other half.",
         True,
-        "every layer multiplies by D = diag(relu'(z)), a random half of the directions kept "
-        "and the other half zeroed. Then mu_2 / mu_1^2 = E[relu'^4] / E[relu'^2]^2 = 2 whatever "
-        "q*, so the spread grows like L even with orthogonal W.",
+        "Right: every layer multiplies by D = diag(relu'(z)), a random half of the directions "
+        "kept and the other half zeroed. Then mu_2 / mu_1^2 = E[relu'^4] / E[relu'^2]^2 = 2 "
+        "whatever q*, so the spread grows like L even with orthogonal W.",
     ),
-    "c": (
+    "c": Choice(
+        "Orthogonal matrices cannot be scaled by the gain sqrt(2) that ReLU needs.",
         False,
-        "an orthogonal matrix can be scaled by any gain; gain sqrt(2) puts ReLU exactly on its "
-        "critical point sigma_w^2 = 2, and the spread still grows with depth.",
+        "Not this one: an orthogonal matrix can be scaled by any gain; gain sqrt(2) puts ReLU "
+        "exactly on its critical point sigma_w^2 = 2, and the spread still grows with depth.",
     ),
-    "d": (
+    "d": Choice(
+        "ReLU has no critical point, so the mean squared singular value drifts with depth.",
         False,
-        "ReLU does have a critical point: sigma_w^2 = 2 with sigma_b^2 = 0 (He initialization); "
-        "the mean squared singular value stays 1 there, it is the spread that grows.",
+        "Not this one: ReLU does have a critical point, sigma_w^2 = 2 with sigma_b^2 = 0 (He "
+        "initialization); the mean squared singular value stays 1 there, it is the spread "
+        "that grows.",
     ),
 }
 
 
+@exercise("ex3")
 def check_relu_isometry(answer: object) -> Feedback:
     """Exercise 3: why can't ReLU nets reach dynamical isometry? (one letter a-d)."""
-    if not isinstance(answer, str) or answer.strip().lower() not in RELU_ISOMETRY_OPTIONS:
-        return Feedback(False, "answer with one of the letters 'a', 'b', 'c' or 'd'.")
-    passed, message = RELU_ISOMETRY_OPTIONS[answer.strip().lower()]
-    return Feedback(passed, ("Right: " if passed else "Not this one: ") + message)
+    return compare_choice(answer, CHECK_RELU_ISOMETRY_OPTIONS)
 
 
 # ---------------------------------------------------------------------------
@@ -228,38 +271,42 @@ def _critical_tanh(bias_variance: float) -> float:
     return theory.critical_weight_variance("tanh", bias_variance)
 
 
+@exercise("ex4")
 def check_critical_weight_variance(answer: object, bias_variance: float = 0.2) -> Feedback:
     """Exercise 4: the critical ``sigma_w^2`` of tanh at ``bias_variance``, 3 significant figures.
 
     Right to 3 significant figures passes, right to 2 gets "close". Recognised slips: the
     bias-free value 1, the standard deviation ``sigma_w`` instead of the variance, the ReLU
-    value 2, and a value on the wrong side of the line (said as ordered or chaotic).
+    value 2; any other miss is said as ordered or chaotic (which side of the line it is on).
     """
     sb = check_float(bias_variance, "bias_variance", minimum=0.0)
     expected = _critical_tanh(sb)
-    value = as_float(answer)
-    if value is None:
-        return Feedback(False, "critical_sw2 should be one number: fill it in first.")
-    if _within_sig_figs(value, expected, 3):
-        return Feedback(True, f"sigma_w^2 = {value:.4g} puts tanh on the critical line.")
-    if _within_sig_figs(value, expected, 2):
-        return Feedback(False, "close: give 3 significant figures.")
-    if value > 0 and _within_sig_figs(value**2, expected, 2):
-        return Feedback(
-            False,
-            "that looks like sigma_w, the standard deviation; the question asks for "
-            "the variance sigma_w^2.",
-        )
-    if math.isclose(value, 1.0, rel_tol=1e-3):
-        return Feedback(
-            False,
+    name = "sigma_w^2"
+    slips = [
+        (
+            math.sqrt(expected),
+            "That looks like sigma_w, the standard deviation; the question asks for the "
+            "variance sigma_w^2.",
+        ),
+        (
+            1.0,
             "1 is the critical point without biases (Xavier for tanh). With sigma_b^2 > 0 the "
             "fixed point q* is above 0, tanh' < 1 there, and the weights must be larger.",
-        )
-    if math.isclose(value, 2.0, rel_tol=1e-3):
-        return Feedback(False, "2 is ReLU's critical point (He); the question is about tanh.")
+        ),
+        (2.0, "2 is ReLU's critical point (He); the question is about tanh."),
+    ]
+    fb = compare_scalar(
+        answer,
+        expected,
+        name,
+        slips=slips,
+        on_pass="It puts tanh on the critical line chi_1 = 1.",
+    )
+    value = as_float(answer)
+    if fb or value is None or not fb.message.startswith(f"{name}: "):
+        return fb
     if value <= 0:
         return Feedback(False, "sigma_w^2 is a variance: it is positive.")
     chi = float(theory.chi_1("tanh", value, sb))
     phase = "ordered (chi_1 < 1): too small" if chi < 1 else "chaotic (chi_1 > 1): too large"
-    return Feedback(False, f"at your sigma_w^2 the net is {phase}. Solve chi_1 = 1 for sigma_w^2.")
+    return Feedback(False, f"At your sigma_w^2 the net is {phase}. Solve chi_1 = 1 for sigma_w^2.")

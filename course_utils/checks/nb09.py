@@ -13,19 +13,55 @@ from collections.abc import Callable
 import numpy as np
 
 from course_utils import initializers
-from course_utils.checks import Feedback, as_float
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_choice,
+    compare_scalar,
+    exercise,
+    hint_function,
+    matches_to,
+)
 
 __all__ = [
+    "CHECK_FLAX_CORRECTION_OPTIONS",
+    "CHECK_TORCH_RELU_PREDICTION_OPTIONS",
+    "HINTS",
     "check_flax_correction",
     "check_relu_init",
     "check_torch_relu_prediction",
     "check_uncorrected_variance",
+    "hint",
     "same_to_sig_figs",
 ]
 
 _RELU_DEPTH = 10
 _RELU_WIDTH = 256
 _RELU_M = 128
+
+HINTS = {
+    "ex1": (
+        "Going back one layer, the gradient variance is multiplied by n Var(W) times "
+        "E[g'(z)^2]: two factors, one from the weights and one from the activation.",
+        "PyTorch's nn.Linear draws U(-1/sqrt(n), 1/sqrt(n)), so n Var(W) = 1/3; for ReLU "
+        "E[relu'(z)^2] is the fraction of units that are on.",
+    ),
+    "ex2": (
+        "ReLU keeps Var(z) level when n_in Var(W) = 2 (He).",
+        "U(-r, r) has variance r^2 / 3: solve r^2 / 3 = 2 / n_in for the bound r.",
+    ),
+    "ex3": (
+        "What does cutting a normal at two standard deviations do to its spread?",
+        "initializers.truncated_std(-2, 2) is the std of a standard normal cut at +-2; compare "
+        "it with 0.8796.",
+    ),
+    "ex4": (
+        "Without the correction, the std before the cut is sqrt(1/512); the cut shrinks the "
+        "spread by a fixed factor.",
+        "Var = (1/512) * truncated_std(-2, 2)**2: the std factor enters squared.",
+    ),
+}
+hint = hint_function(HINTS, "nb09")
 
 
 def same_to_sig_figs(value: float, expected: float, digits: int = 3) -> bool:
@@ -35,138 +71,113 @@ def same_to_sig_figs(value: float, expected: float, digits: int = 3) -> bool:
     """
     if expected == 0:
         return value == 0
-    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
-    return abs(value - expected) <= 0.5 * unit * (1 + 1e-12)
+    return matches_to(value, expected, digits)
 
 
-def _choice(answer: object, options: dict[str, str]) -> str | None:
-    if isinstance(answer, str) and answer.strip().lower() in options:
-        return answer.strip().lower()
-    return None
+CHECK_TORCH_RELU_PREDICTION_OPTIONS: dict[str, Choice] = {
+    "a": Choice(
+        "about 1",
+        False,
+        "About 1 would need n Var(W) E[g'(z)^2] = 1. PyTorch's weights have n Var(W) = 1/3, "
+        "and ReLU passes gradients through only half of the units.",
+    ),
+    "b": Choice(
+        "about 1/2",
+        False,
+        "1/2 is ReLU's E[g'(z)^2] alone; the weights contribute their own factor n Var(W), "
+        "which is not 1 for PyTorch's default.",
+    ),
+    "c": Choice(
+        "about 1/3",
+        False,
+        "1/3 is n Var(W) of the weights alone, the linear-regime factor of a tanh net; ReLU "
+        "also blocks the gradient at the units that are off.",
+    ),
+    "d": Choice(
+        "about 1/6",
+        True,
+        "n Var(W) = 1/3 from the weights times E[relu'(z)^2] = 1/2 from the activation. Run "
+        "the cell below and compare with the measured ratios.",
+    ),
+}
 
 
-def _multiple_choice(answer: object, feedback: dict[str, tuple[bool, str]]) -> Feedback:
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "the answer is not filled in yet: pick one letter.")
-    key = _choice(answer, {k: "" for k in feedback})
-    if key is None:
-        return Feedback(
-            False, f"answer with one of the letters {', '.join(sorted(feedback))} (a string)."
-        )
-    passed, message = feedback[key]
-    return Feedback(passed, message)
-
-
+@exercise("ex1")
 def check_torch_relu_prediction(answer: object) -> Feedback:
     """Exercise 1 (predict, then run): the backward factor per layer of a deep ReLU net
     under PyTorch's default ``nn.Linear`` weights, equal widths.
 
     Options: ``"a"`` about 1, ``"b"`` about 1/2, ``"c"`` about 1/3, ``"d"`` about 1/6.
     """
-    return _multiple_choice(
-        answer,
-        {
-            "a": (
-                False,
-                "about 1 would need n Var(W) E[g'(z)^2] = 1. PyTorch's weights have "
-                "n Var(W) = 1/3, and ReLU passes gradients through only half of the units.",
-            ),
-            "b": (
-                False,
-                "1/2 is ReLU's E[g'(z)^2] alone; the weights contribute their own factor "
-                "n Var(W), which is not 1 for PyTorch's default.",
-            ),
-            "c": (
-                False,
-                "1/3 is n Var(W) of the weights alone, the linear-regime factor of a tanh net; "
-                "ReLU also blocks the gradient at the units that are off.",
-            ),
-            "d": (
-                True,
-                "n Var(W) = 1/3 from the weights times E[relu'(z)^2] = 1/2 from the "
-                "activation. Run the cell below and compare with the measured ratios.",
-            ),
-        },
-    )
+    return compare_choice(answer, CHECK_TORCH_RELU_PREDICTION_OPTIONS)
 
 
+CHECK_FLAX_CORRECTION_OPTIONS: dict[str, Choice] = {
+    "a": Choice(
+        "Larger weights than LeCun's help ReLU networks.",
+        False,
+        "The aim is not larger weights than LeCun's: after the division the standard "
+        "deviation is exactly sqrt(1/fan_in), LeCun's value, for every activation.",
+    ),
+    "b": Choice(
+        "Cutting the normal shrinks its spread; dividing first restores it.",
+        True,
+        "Redrawing everything beyond 2 standard deviations removes the tails, and the spread "
+        "of what is left is 0.8796 of the normal's; dividing first restores sqrt(1/fan_in) "
+        "after the cut.",
+    ),
+    "c": Choice(
+        "It converts the (in, out) layout to (out, in).",
+        False,
+        "The layout decides which axis counts as fan_in, not the size of the spread; a "
+        "transposed kernel needs no rescaling.",
+    ),
+    "d": Choice(
+        "A truncated normal has a non-zero mean that must be compensated.",
+        False,
+        "A normal cut at -2 and +2 is symmetric, so its mean stays 0; what changes is its spread.",
+    ),
+}
+
+
+@exercise("ex3")
 def check_flax_correction(answer: object) -> Feedback:
     """Exercise 3 (explain): why Flax's ``lecun_normal`` divides its standard deviation by
-    0.8796.
-
-    Options: ``"a"`` larger weights help ReLU, ``"b"`` truncation shrinks the spread,
-    ``"c"`` the ``(in, out)`` layout, ``"d"`` the truncated normal has a non-zero mean.
-    """
-    return _multiple_choice(
-        answer,
-        {
-            "a": (
-                False,
-                "the aim is not larger weights than LeCun's: after the division the standard "
-                "deviation is exactly sqrt(1/fan_in), LeCun's value, for every activation.",
-            ),
-            "b": (
-                True,
-                "redrawing everything beyond 2 standard deviations removes the tails, and the "
-                "spread of what is left is 0.8796 of the normal's; dividing first restores "
-                "sqrt(1/fan_in) after the cut.",
-            ),
-            "c": (
-                False,
-                "the layout decides which axis counts as fan_in, not the size of the spread; a "
-                "transposed kernel needs no rescaling.",
-            ),
-            "d": (
-                False,
-                "a normal cut at -2 and +2 is symmetric, so its mean stays 0; what changes is "
-                "its spread.",
-            ),
-        },
-    )
+    0.8796 (one letter a-d)."""
+    return compare_choice(answer, CHECK_FLAX_CORRECTION_OPTIONS)
 
 
+@exercise("ex4")
 def check_uncorrected_variance(answer: object, fan_in: int = 512) -> Feedback:
     """Exercise 4 (compute a value): the variance of one weight drawn like Flax's default but
     without the 0.8796 correction (std ``sqrt(1/fan_in)`` before the cut at 2 std).
 
-    Accepted to 3 significant figures.
+    Accepted to 3 significant figures; 2 get "close".
     """
     expected = initializers.variance("truncated_normal", (1, fan_in), std=math.sqrt(1.0 / fan_in))
-    value = as_float(answer)
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "the variance is not filled in yet.")
-    if value is None:
-        return Feedback(False, "the variance should be one finite number.")
-    if same_to_sig_figs(value, expected):
-        return Feedback(
-            True,
-            f"Var = {value:.3g}: about three quarters of the 1/fan_in that the correction "
-            "would give, so every layer would shrink the signal by that factor.",
-        )
-    if value <= 0:
-        return Feedback(False, "a variance is positive.")
-    if same_to_sig_figs(value, 1.0 / fan_in):
-        return Feedback(
-            False,
-            "that is 1/fan_in, the variance WITH the correction; without it the cut at "
-            "2 standard deviations makes the variance smaller.",
-        )
-    if same_to_sig_figs(value * value, expected) or same_to_sig_figs(value, math.sqrt(expected)):
-        return Feedback(
-            False,
-            "that looks like a standard deviation; the question asks for a variance (its square).",
-        )
-    if same_to_sig_figs(value, initializers.TRUNCATED_STD_2 / fan_in):
-        return Feedback(
-            False,
-            "you scaled 1/fan_in by the standard-deviation factor 0.8796; a variance scales "
+    slips = [
+        (
+            1.0 / fan_in,
+            "That is 1/fan_in, the variance WITH the correction; without it the cut at 2 "
+            "standard deviations makes the variance smaller.",
+        ),
+        (
+            math.sqrt(expected),
+            "That looks like a standard deviation; the question asks for a variance (its square).",
+        ),
+        (
+            initializers.TRUNCATED_STD_2 / fan_in,
+            "You scaled 1/fan_in by the standard-deviation factor 0.8796; a variance scales "
             "with the square of a standard deviation.",
-        )
-    direction = "too large" if value > expected else "too small"
-    return Feedback(
-        False,
-        f"Var = {value:.3g} is {direction}. Start from 1/fan_in and multiply by the variance "
-        "of a standard normal truncated to [-2, 2] (initializers.truncated_std() squared).",
+        ),
+    ]
+    return compare_scalar(
+        answer,
+        expected,
+        "the variance",
+        slips=slips,
+        on_pass="About three quarters of the 1/fan_in that the correction would give, so "
+        "every layer would shrink the signal by that factor.",
     )
 
 
@@ -189,6 +200,7 @@ def _relu_forward_factor(fn: Callable, seed: int) -> tuple[float, list[np.ndarra
     return factor, weights
 
 
+@exercise("ex2")
 def check_relu_init(fn: object) -> Feedback:
     """Exercise 2 (modify the experiment): a weight function ``fn(shape, rng)`` built from
     ``initializers.uniform`` that keeps a 10-layer ReLU net (width 256) level.

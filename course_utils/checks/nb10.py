@@ -17,70 +17,92 @@ import math
 import numpy as np
 
 from course_utils._validation import check_int
-from course_utils.checks import Feedback, as_float
+from course_utils.checks import (
+    Choice,
+    Feedback,
+    compare_choice,
+    compare_scalar,
+    exercise,
+    hint_function,
+)
 
 __all__ = [
-    "REZERO_OPTIONS",
-    "TWO_BRANCH_OPTIONS",
+    "CHECK_REZERO_PREDICTION_OPTIONS",
+    "CHECK_TWO_BRANCHES_OPTIONS",
+    "HINTS",
     "check_gpt2_projection_std",
     "check_rezero_prediction",
     "check_two_branches",
     "check_unscale_output",
+    "hint",
 ]
 
+HINTS = {
+    "ex1": (
+        "nanoGPT starts from the base std 0.02 and divides the residual projections by the "
+        "square root of the number of residual branches.",
+        "Each block has two branches (attention and MLP): std = 0.02 / sqrt(2 * n_layer).",
+    ),
+    "ex2": (
+        "The function must change net.weights[-1] itself, not bind a new array to a name.",
+        "Divide in place: net.weights[-1][...] /= scale (or net.weights[-1] /= scale).",
+    ),
+    "ex3": (
+        "With alpha = 0 the branch's output is multiplied by 0: what flows back into it?",
+        "The skip connections carry the gradient to the stem and the output layer; alpha's "
+        "own gradient is sum(dL/dx_out * F(x)).",
+    ),
+    "ex4": (
+        "Count what adds to the residual stream in one transformer block.",
+        "N terms of equal variance add up to N times one; scaling each by 1/sqrt(N) keeps the "
+        "sum at the size of one.",
+    ),
+}
+hint = hint_function(HINTS, "nb10")
 
-def _close(value: float, expected: float) -> bool:
-    """Equal to 3 significant figures (relative difference below 5e-3)."""
-    return abs(value - expected) <= 5e-3 * abs(expected)
 
-
+@exercise("ex1")
 def check_gpt2_projection_std(answer: object, n_layer: int = 48) -> Feedback:
     """Exercise 1: the std of a residual projection (``c_proj``) of a GPT-2 with ``n_layer``
-    transformer blocks, base std 0.02."""
+    transformer blocks, base std 0.02, to 3 significant figures."""
     n_layer = check_int(n_layer, "n_layer", minimum=1)
     expected = 0.02 / math.sqrt(2 * n_layer)
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "std is not filled in yet.")
-    value = as_float(answer)
-    if value is None:
-        return Feedback(False, f"std should be one finite number, got {type(answer).__name__}.")
-    if _close(value, expected):
-        return Feedback(True, f"std = {value:.3g} is right: 0.02 shrunk by the number of branches.")
     slips = [
         (
             0.02,
-            "that is the base std 0.02 of every other weight; the residual projections are "
-            "scaled down further",
+            "That is the base std 0.02 of every other weight; the residual projections are "
+            "scaled down further.",
         ),
         (
             0.02 / math.sqrt(n_layer),
-            "you divided by sqrt(n_layer); count the residual branches: "
-            "each block adds to the stream twice",
+            "You divided by sqrt(n_layer); count the residual branches: each block adds to "
+            "the stream twice.",
         ),
         (
             0.02 / (2 * n_layer),
-            "you divided the std by the number of branches; the rule divides "
-            "the variance by it, i.e. the std by its square root",
+            "You divided the std by the number of branches; the rule divides the variance by "
+            "it, i.e. the std by its square root.",
         ),
-        (0.02**2 / (2 * n_layer), "that is a variance; the question asks for the std"),
-        (0.02 * math.sqrt(2 * n_layer), "you multiplied; the projections start smaller than 0.02"),
+        (0.02**2 / (2 * n_layer), "That is a variance; the question asks for the std."),
+        (0.02 * math.sqrt(2 * n_layer), "You multiplied; the projections start smaller than 0.02."),
     ]
-    for slip, why in slips:
-        if _close(value, slip):
-            return Feedback(False, f"std = {value:.3g}: {why}.")
-    direction = "too large" if value > expected else "too small"
-    return Feedback(
-        False, f"std = {value:.3g} is {direction}; start from 0.02 and the branch count."
+    return compare_scalar(
+        answer,
+        expected,
+        "std",
+        slips=slips,
+        on_pass="0.02 shrunk by the square root of the number of branches.",
     )
 
 
+@exercise("ex2")
 def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
     """Exercise 2: ``fn(net, scale)`` must divide the output layer's weights by ``scale`` in
     place and leave every other parameter alone. Run on two fresh sweep networks."""
     from course_utils.experiments import modern
 
     if fn is None or fn is Ellipsis:
-        return Feedback(False, "the function is not written yet.")
+        return Feedback(False, "the function is not written yet (not filled in).")
     if not callable(fn):
         return Feedback(False, f"give a function fn(net, scale), got {type(fn).__name__}.")
     for hidden, s in (("relu", scale), ("tanh", 0.25)):
@@ -117,7 +139,7 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
     return Feedback(True, "only the output layer is back at its usual scale; now run the sweep.")
 
 
-REZERO_OPTIONS = {
+_REZERO_TEXT = {
     "a": "every parameter",
     "b": "every parameter except those inside the residual branches (their weights and biases)",
     "c": "only the output layer",
@@ -126,33 +148,29 @@ REZERO_OPTIONS = {
 """Exercise 3's options: which parameters of a ReZero net have a non-zero gradient at step 0."""
 
 _REZERO_FEEDBACK = {
-    "a": "with alpha = 0 the branch output is multiplied by 0, so nothing flows back into the "
+    "a": "With alpha = 0 the branch output is multiplied by 0, so nothing flows back into the "
     "branches: their weights get exactly zero gradient.",
-    "b": "the skip connections carry the gradient to the stem and the output layer, alpha gets "
+    "b": "The skip connections carry the gradient to the stem and the output layer, alpha gets "
     "dL/dalpha = sum(dL/dx_out * F(x)) != 0, and the branches wait one step for alpha "
     "to move.",
-    "c": "the skip connections pass the gradient back unchanged, so the stem learns too, and "
+    "c": "The skip connections pass the gradient back unchanged, so the stem learns too, and "
     "each alpha has its own gradient.",
-    "d": "the output layer and the stem get gradients as well: the stream is the stem's "
+    "d": "The output layer and the stem get gradients as well: the stream is the stem's "
     "output, and the skip connections carry the gradient to it.",
 }
 
-
-def _choice(answer: object, options: dict, feedback: dict, correct: str, name: str) -> Feedback:
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, f"{name} is not filled in yet: pick one of {sorted(options)}.")
-    key = answer.strip().lower() if isinstance(answer, str) else None
-    if key not in options:
-        return Feedback(False, f"{name} should be one of {sorted(options)}, got {answer!r}.")
-    return Feedback(key == correct, f"({key}) {feedback[key]}")
+CHECK_REZERO_PREDICTION_OPTIONS = {
+    k: Choice(text, k == "b", _REZERO_FEEDBACK[k]) for k, text in _REZERO_TEXT.items()
+}
 
 
+@exercise("ex3")
 def check_rezero_prediction(prediction: object) -> Feedback:
-    """Exercise 3: ``prediction`` is a key of :data:`REZERO_OPTIONS`."""
-    return _choice(prediction, REZERO_OPTIONS, _REZERO_FEEDBACK, "b", "prediction")
+    """Exercise 3: ``prediction`` is a key of :data:`CHECK_REZERO_PREDICTION_OPTIONS`."""
+    return compare_choice(prediction, CHECK_REZERO_PREDICTION_OPTIONS)
 
 
-TWO_BRANCH_OPTIONS = {
+_TWO_BRANCH_TEXT = {
     "a": "each transformer block has two residual branches (attention and MLP), each ending in "
     "a projection that adds to the stream",
     "b": "GELU halves the variance, as ReLU does, and the 2 compensates for it",
@@ -164,15 +182,20 @@ TWO_BRANCH_OPTIONS = {
 _TWO_BRANCH_FEEDBACK = {
     "a": "N counts the residual branches: 2 per block, so 2 * n_layer terms add to the stream, "
     "and scaling each by 1/sqrt(N) keeps their summed variance at the size of one.",
-    "b": "a gain for the activation would multiply the weights of the layer after it, not "
+    "b": "A gain for the activation would multiply the weights of the layer after it, not "
     "divide the projections by the depth; the factor grows with n_layer.",
-    "c": "doubling per block would need a factor 2^(-n_layer/2); the rule divides by a square "
+    "c": "Doubling per block would need a factor 2^(-n_layer/2); the rule divides by a square "
     "root of the depth, which undoes a growth linear in the number of branches.",
     "d": "LayerNorm outputs unit variance per example whatever its input; it is the branches "
     "added to the stream that make it grow.",
 }
 
+CHECK_TWO_BRANCHES_OPTIONS = {
+    k: Choice(text, k == "a", _TWO_BRANCH_FEEDBACK[k]) for k, text in _TWO_BRANCH_TEXT.items()
+}
 
+
+@exercise("ex4")
 def check_two_branches(answer: object) -> Feedback:
-    """Exercise 4: ``answer`` is a key of :data:`TWO_BRANCH_OPTIONS`."""
-    return _choice(answer, TWO_BRANCH_OPTIONS, _TWO_BRANCH_FEEDBACK, "a", "answer")
+    """Exercise 4: ``answer`` is a key of :data:`CHECK_TWO_BRANCHES_OPTIONS`."""
+    return compare_choice(answer, CHECK_TWO_BRANCHES_OPTIONS)
