@@ -637,14 +637,19 @@ def standardize(
     per_feature = check_bool(per_feature, "per_feature")
     if X.dtype != np.float32:
         X = X.astype(np.float64, copy=False)
+    if X.size and float(np.max(np.abs(X))) > MAX_SCALE:
+        raise ValueError(
+            f"X has entries up to {float(np.max(np.abs(X))):.3g}; standardize takes data "
+            f"with |X| <= {MAX_SCALE:g} (its variance would overflow)"
+        )
     if (mean is None) != (std is None):
         raise ValueError("mean and std must be given together (or both left as None)")
     if mean is None:
         if X.size == 0:
             raise ValueError("X must not be empty")
         if per_feature:
-            mean_ = X.mean(axis=1, keepdims=True)
-            spread = X.std(axis=1, keepdims=True)
+            mean_ = X.mean(axis=1, keepdims=True, dtype=np.float64).astype(X.dtype)
+            spread = X.std(axis=1, keepdims=True, dtype=np.float64).astype(X.dtype)
             std_ = np.where(spread > 0, spread, 1.0).astype(X.dtype)
         else:
             mean_ = float(X.mean(dtype=np.float64))

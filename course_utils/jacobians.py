@@ -34,6 +34,7 @@ import numpy as np
 
 from course_utils import activations, theory
 from course_utils._validation import (
+    MAX_DEPTH,
     MAX_SCALE,
     check_activation,
     check_array,
@@ -339,8 +340,8 @@ def gaussian_product_spectrum_moments(n: int, depth: int) -> dict[str, float]:
     >>> round(gaussian_product_spectrum_moments(100, 1)["variance"], 6)  # 1 + 1/n - 2/n^2
     1.0098
     """
-    n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=0)
+    n = check_int(n, "n", minimum=1, maximum=10**15)
+    depth = check_int(depth, "depth", minimum=0, maximum=MAX_DEPTH)
     a, b = 1.0, 1.0  # E[T_2] / n and E[T_1^2] / n^2
     for _ in range(depth):
         a, b = (1 + 1 / n) * a + b, b + 2 * a / n**2

@@ -995,7 +995,8 @@ def critical_weight_variance(
     1.0
     """
     act = check_activation(activation)
-    sb = check_float(bias_variance, "bias_variance", minimum=0.0)
+    # sigma_b^2 of order 1 is what nets use; far beyond 1e6 the root search would overflow.
+    sb = check_float(bias_variance, "bias_variance", minimum=0.0, maximum=1e6)
     if act.name in _PIECEWISE_LINEAR:
         s_pos, s_neg = _slopes(act)
         if sb > 0:

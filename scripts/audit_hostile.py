@@ -90,6 +90,7 @@ RECORDS = {
     "signals.ProductGrowth",
     "summary.Rule",
     "summary.SummaryRow",
+    "summary.SummaryTable",
     "training.History",
 }
 

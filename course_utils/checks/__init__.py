@@ -46,6 +46,7 @@ __all__ = [
     "Slip",
     "as_float",
     "compare_arrays",
+    "read_array",
     "compare_choice",
     "compare_prediction",
     "compare_scalar",
@@ -203,10 +204,10 @@ def matches_to(value: float, expected: float, sig_figs: int = SIG_FIGS) -> bool:
     >>> matches_to(2.72, 2.71828), matches_to(2.7, 2.71828), matches_to(2.7, 2.71828, 2)
     (True, False, True)
     """
-    value, expected = float(value), float(expected)
-    if not (math.isfinite(value) and math.isfinite(expected)):
-        return False
-    return abs(value - expected) <= _sig_tolerance(expected, sig_figs)
+    expected = check_float(expected, "expected")
+    sig_figs = check_int(sig_figs, "sig_figs", minimum=1, maximum=15)
+    value = as_float(value)  # None for anything that is not one finite number
+    return value is not None and abs(value - expected) <= _sig_tolerance(expected, sig_figs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +443,22 @@ def _slip_text(slip: Slip, value: float, name: str) -> str:
     return slip.message if slip.message[:1].isupper() else f"{name} {slip.message}"
 
 
+def read_array(answer: object, name: str) -> np.ndarray | Feedback:
+    """A learner's array answer as a float64 array, or the :class:`Feedback` saying why not
+    (not filled in, text, complex entries, not numeric)."""
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, f"{name} is not filled in yet.")
+    if isinstance(answer, (str, bytes)):
+        return Feedback(False, f"{name} should be a numeric array, not text.")
+    try:
+        if np.iscomplexobj(answer):
+            return Feedback(False, f"{name} has complex entries; the answer is a real array.")
+        with np.errstate(all="ignore"):
+            return np.asarray(answer, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return Feedback(False, f"{name} should be a numeric array, got {type(answer).__name__}.")
+
+
 def compare_arrays(
     answer: object,
     expected: np.ndarray,
@@ -479,15 +496,9 @@ def compare_arrays(
     _check_str(name, "name")
     rtol, atol = _check_tolerances(rtol, atol)
     factors = _check_factors(factors)
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, f"{name} is not filled in yet.")
-    if isinstance(answer, (str, bytes)):
-        return Feedback(False, f"{name} should be a numeric array, not text.")
-    try:
-        with np.errstate(all="ignore"):
-            arr = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        return Feedback(False, f"{name} should be a numeric array, got {type(answer).__name__}.")
+    arr = read_array(answer, name)
+    if isinstance(arr, Feedback):
+        return arr
     if arr.shape != expected.shape:
         return Feedback(False, f"{name} has shape {arr.shape}, expected {expected.shape}.")
     if not np.all(np.isfinite(arr)):

@@ -7,7 +7,14 @@ import math
 import numpy as np
 
 from course_utils import initializers
-from course_utils.checks import Feedback, compare_arrays, compare_scalar, exercise, hint_function
+from course_utils.checks import (
+    Feedback,
+    compare_arrays,
+    compare_scalar,
+    exercise,
+    hint_function,
+    read_array,
+)
 
 __all__ = ["HINTS", "XAVIER_SHAPE", "check_layer_weights", "check_xavier_uniform_variance", "hint"]
 
@@ -37,12 +44,9 @@ def _excess_kurtosis(arr: np.ndarray) -> float:
 @exercise("ex1")
 def check_layer_weights(W: object) -> Feedback:
     """Exercise 1: He-normal weights for a 784 -> 300 layer, drawn with seed 0."""
-    if W is None or W is Ellipsis:
-        return Feedback(False, "W is not filled in yet.")
-    try:
-        arr = np.asarray(W, dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        return Feedback(False, f"W should be a numeric array, got {type(W).__name__}.")
+    arr = read_array(W, "W")
+    if isinstance(arr, Feedback):
+        return arr
     if arr.shape == (784, 300):
         return Feedback(False, "W has shape (784, 300); the course stores W as (n_out, n_in).")
     expected = initializers.he_normal((300, 784), rng=0)

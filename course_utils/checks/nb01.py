@@ -15,6 +15,7 @@ from course_utils.checks import (
     compare_scalar,
     exercise,
     hint_function,
+    read_array,
 )
 from course_utils.mlp import MLP
 
@@ -113,12 +114,9 @@ def check_gradient_rows(dW1: object) -> Feedback:
 
     Its six rows must be identical: every hidden unit gets the same update.
     """
-    if dW1 is None or dW1 is Ellipsis:
-        return Feedback(False, "dW1 is not filled in yet.")
-    try:
-        arr = np.asarray(dW1, dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        return Feedback(False, f"dW1 should be a numeric array, got {type(dW1).__name__}.")
+    arr = read_array(dW1, "dW1")
+    if isinstance(arr, Feedback):
+        return arr
     net, x, y = symmetric_network()
     grads = net.backward(net.forward(x), y)
     expected = grads.dW[0]

@@ -76,7 +76,7 @@ def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
 
     The expected value is ``sqrt(2 / fan_in)``.
     """
-    fan_in = check_int(fan_in, "fan_in", minimum=1)
+    fan_in = check_int(fan_in, "fan_in", minimum=1, maximum=10**7)
     expected = math.sqrt(initializers.variance("he_normal", (1, fan_in)))
     slips = [
         (
@@ -147,8 +147,8 @@ def check_logistic_taylor_variance(
     The argument gives ``16 * 2 / (n_in + n_out)``: the Xavier variance multiplied by
     ``(1 / sigma'(0))**2 = 16``.
     """
-    n_in = check_int(n_in, "n_in", minimum=1)
-    n_out = check_int(n_out, "n_out", minimum=1)
+    n_in = check_int(n_in, "n_in", minimum=1, maximum=10**4)
+    n_out = check_int(n_out, "n_out", minimum=1, maximum=10**4)
     expected = initializers.variance("xavier_normal", (n_out, n_in), gain=4.0)
     xavier = initializers.variance("xavier_normal", (n_out, n_in))
     slips = [

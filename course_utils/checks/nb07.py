@@ -23,6 +23,7 @@ from course_utils.checks import (
     compare_scalar,
     exercise,
     hint_function,
+    read_array,
 )
 from course_utils.experiments.mnist import INITIALIZERS, MnistModel, load_data
 
@@ -139,11 +140,8 @@ def check_saturation(fractions: object) -> Feedback:
     if fractions is None or fractions is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
     expected = saturated_fractions("Standard Normal")
-    try:
-        if isinstance(fractions, (str, bytes)):
-            raise TypeError
-        arr = np.asarray(fractions, dtype=float)
-    except (TypeError, ValueError):
+    arr = read_array(fractions, name)
+    if isinstance(arr, Feedback):
         return Feedback(False, f"{name} should be an array of 4 numbers (one per hidden layer).")
     if arr.ndim == 0:
         return Feedback(
