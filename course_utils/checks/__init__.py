@@ -445,7 +445,7 @@ def _slip_text(slip: Slip, value: float, name: str) -> str:
 
 def read_array(answer: object, name: str) -> np.ndarray | Feedback:
     """A learner's array answer as a float64 array, or the :class:`Feedback` saying why not
-    (not filled in, text, complex entries, not numeric)."""
+    (not filled in, text, complex entries, not numeric, NaN or inf entries)."""
     if answer is None or answer is Ellipsis:
         return Feedback(False, f"{name} is not filled in yet.")
     if isinstance(answer, (str, bytes)):
@@ -454,9 +454,12 @@ def read_array(answer: object, name: str) -> np.ndarray | Feedback:
         if np.iscomplexobj(answer):
             return Feedback(False, f"{name} has complex entries; the answer is a real array.")
         with np.errstate(all="ignore"):
-            return np.asarray(answer, dtype=float)
+            arr = np.asarray(answer, dtype=float)
     except (TypeError, ValueError, OverflowError):
         return Feedback(False, f"{name} should be a numeric array, got {type(answer).__name__}.")
+    if not np.all(np.isfinite(arr)):
+        return Feedback(False, f"{name} contains NaN or inf.")
+    return arr
 
 
 def compare_arrays(
@@ -501,8 +504,6 @@ def compare_arrays(
         return arr
     if arr.shape != expected.shape:
         return Feedback(False, f"{name} has shape {arr.shape}, expected {expected.shape}.")
-    if not np.all(np.isfinite(arr)):
-        return Feedback(False, f"{name} contains NaN or inf.")
     if np.allclose(arr, expected, rtol=rtol, atol=atol):
         return Feedback(True, f"{name} matches (shape {arr.shape}).")
     bad = int(np.sum(~np.isclose(arr, expected, rtol=rtol, atol=atol)))

@@ -142,7 +142,7 @@ def check_saturation(fractions: object) -> Feedback:
     expected = saturated_fractions("Standard Normal")
     arr = read_array(fractions, name)
     if isinstance(arr, Feedback):
-        return Feedback(False, f"{name} should be an array of 4 numbers (one per hidden layer).")
+        return arr
     if arr.ndim == 0:
         return Feedback(
             False,
