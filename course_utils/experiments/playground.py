@@ -172,7 +172,10 @@ def grid_points(size: int = GRID_SIZE, lim: float = GRID_LIM) -> np.ndarray:
 def dead_units(net: MLP, x: object) -> list[int]:
     """Number of dead ReLU units per hidden layer: ``z <= 0`` for every example of ``x``.
 
-    A dead unit passes no signal forward and no gradient back, so it never recovers.
+    A dead unit passes no signal forward and receives no gradient through itself, so
+    its own weights stop changing. It is dead only for now: if the layers below it
+    still learn, its inputs change and it can come back to life (a unit of the first
+    hidden layer, whose inputs are the fixed data, stays dead for good).
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an MLP, got {type(net).__name__}")
