@@ -8,5 +8,6 @@ Modules
 -------
 base        LessonModel, what the lesson models share (learning rate, quiet steps, scale)
 playground  notebook 01: a [2, 6, 3, 1] ReLU network on 2-D toy data, six initializations
+saturation  notebook 03: a [784, 200 x 4, 10] logistic (or tanh) network on MNIST, saturation
 mnist       notebook 07: a [784, 300 x 4, 10] tanh network on 5,000 MNIST digits
 """
