@@ -555,6 +555,6 @@ def test_negative_std_rejected(name, std):
 @pytest.mark.parametrize("name", ["lecun_uniform", "lecun_normal"])
 def test_lecun_mode_is_checked_and_fan_out_uses_the_output_count(name):
     with pytest.raises(ValueError, match="mode"):
-        initializers.get(name)((3, 4), mode="fan_avg")
-    assert initializers.variance(name, (30, 10), mode="fan_out") == pytest.approx(1 / 30)
-    assert initializers.variance(name, (30, 10)) == pytest.approx(1 / 10)
+        init.get(name)((3, 4), mode="fan_avg")
+    assert init.variance(name, (30, 10), mode="fan_out") == pytest.approx(1 / 30)
+    assert init.variance(name, (30, 10)) == pytest.approx(1 / 10)
