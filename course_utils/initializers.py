@@ -535,28 +535,45 @@ def standard_uniform(
 
 
 def lecun_uniform(
-    shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64
+    shape: Shape,
+    *,
+    mode: str = "fan_in",
+    rng: RngLike = None,
+    dtype: DTypeLike = np.float64,
 ) -> np.ndarray:
-    """LeCun uniform: ``U(-sqrt(3/fan_in), sqrt(3/fan_in))``; variance ``1 / fan_in``.
+    """LeCun uniform: ``U(-sqrt(3/fan), sqrt(3/fan))``; variance ``1 / fan``.
 
     Parameters
     ----------
     shape : tuple of int
         ``(n_out, n_in)`` or ``(out, in, *kernel)``.
+    mode : {"fan_in", "fan_out"}
+        ``fan_in`` keeps the forward variance (LeCun's rule), ``fan_out`` the backward one.
     rng, dtype
         As for every initializer (see the module docstring).
     """
-    dims, fan_in, _ = _fan_dims(shape)
-    return _uniform_array(dims, math.sqrt(3.0 / fan_in), rng, dtype)
+    dims, fan = _lecun_fan(shape, mode)
+    return _uniform_array(dims, math.sqrt(3.0 / fan), rng, dtype)
 
 
-def lecun_normal(shape: Shape, *, rng: RngLike = None, dtype: DTypeLike = np.float64) -> np.ndarray:
-    """LeCun normal: ``N(0, 1/fan_in)``; variance ``1 / fan_in`` (the SELU initialization).
+def lecun_normal(
+    shape: Shape,
+    *,
+    mode: str = "fan_in",
+    rng: RngLike = None,
+    dtype: DTypeLike = np.float64,
+) -> np.ndarray:
+    """LeCun normal: ``N(0, 1/fan)``; variance ``1 / fan`` (with fan_in, the SELU initialization).
 
     The parameters are those of :func:`lecun_uniform`.
     """
-    dims, fan_in, _ = _fan_dims(shape)
-    return _normal_array(dims, 1.0 / math.sqrt(fan_in), rng, dtype)
+    dims, fan = _lecun_fan(shape, mode)
+    return _normal_array(dims, 1.0 / math.sqrt(fan), rng, dtype)
+
+
+def _lecun_fan(shape: Shape, mode: object) -> tuple[tuple[int, ...], int]:
+    dims, fan_in, fan_out = _fan_dims(shape)
+    return dims, fan_in if _check_mode(mode) == "fan_in" else fan_out
 
 
 def xavier_uniform(
@@ -747,8 +764,9 @@ def _var_standard_uniform(shape: Shape) -> float:
     return 1.0 / (3.0 * fans(shape)[0])
 
 
-def _var_lecun(shape: Shape) -> float:
-    return 1.0 / fans(shape)[0]
+def _var_lecun(shape: Shape, mode: str = "fan_in") -> float:
+    fan_in, fan_out = fans(shape)
+    return 1.0 / (fan_in if _check_mode(mode) == "fan_in" else fan_out)
 
 
 def _var_xavier(shape: Shape, gain: float = 1.0) -> float:

@@ -12,7 +12,7 @@ from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 from matplotlib.markers import MarkerStyle
 
-from course_utils._validation import MAX_BINS, check_array, check_float, check_int
+from course_utils._validation import MAX_BINS, check_array, check_choice, check_float, check_int
 
 __all__ = ["layer_histograms", "theory_vs_measured"]
 
@@ -26,6 +26,7 @@ def theory_vs_measured(
     label: str,
     color: str | None = None,
     marker: str = "o",
+    linestyle: str = "-",
 ) -> None:
     """Draw a theory curve as a line and the matching measurements as points, one colour.
 
@@ -44,6 +45,8 @@ def theory_vs_measured(
         Colour for both; default the next colour of the axes' cycle.
     marker : str
         Marker of the measured points.
+    linestyle : {"-", "--", ":", "-."}
+        Style of the theory line (a dashed line stays visible on top of an equal solid one).
 
     Raises
     ------
@@ -72,7 +75,8 @@ def theory_vs_measured(
         raise ValueError(
             f"marker must be a matplotlib marker such as 'o', got {marker!r}"
         ) from None
-    (line,) = ax.plot(x, theory, "-", color=color, label=f"{label} (theory)")
+    check_choice(linestyle, "linestyle", ("-", "--", ":", "-."))
+    (line,) = ax.plot(x, theory, linestyle, color=color, label=f"{label} (theory)")
     ax.plot(
         x,
         measured,

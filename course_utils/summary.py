@@ -64,6 +64,7 @@ __all__ = [
     "SummaryTable",
     "fixed_point",
     "numerical_gain",
+    "backpropagate",
     "propagate",
     "standard_rules",
     "summary_table",
@@ -259,6 +260,23 @@ def propagate(
     ndarray, shape (depth, width, m)
         ``out[l - 1]`` is ``z_l``.
     """
+    z, _ = _stack(activation, init, depth, width, m, input_var, input_mean, rng, dtype, init_kw)
+    return z
+
+
+def _stack(
+    activation: str | activations.Activation,
+    init: str,
+    depth: int,
+    width: int,
+    m: int,
+    input_var: float,
+    input_mean: float,
+    rng: RngLike,
+    dtype: type | np.dtype | str,
+    init_kw: Mapping[str, object],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`propagate`'s pre-activations together with the weight matrices drawn."""
     act = check_activation(activation)
     init_fn = initializers.get(check_initializer_name(init, "init"))
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
@@ -272,10 +290,59 @@ def propagate(
     gen = check_rng(rng)
     out = np.empty((depth, width, m), dtype=dt)
     out[0] = gen.normal(input_mean, math.sqrt(input_var), (width, m))
+    weights = []
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for layer in range(1, depth):
             w = init_fn((width, width), **init_kw, rng=gen, dtype=dt)
             out[layer] = w @ act(out[layer - 1])
+            weights.append(w)
+    return out, weights
+
+
+def backpropagate(
+    activation: str | activations.Activation,
+    z: np.ndarray,
+    weights: Sequence[np.ndarray],
+    delta: np.ndarray,
+) -> np.ndarray:
+    """Gradients ``dL/dz_l`` of every layer of a stack from :func:`propagate`.
+
+    ``delta`` is ``dL/dz_depth``; going down, ``dL/dz_{l-1} = g'(z_{l-1}) * (W_l^T dL/dz_l)``
+    (the backward pass of ``z_l = W_l g(z_{l-1})``). Each layer multiplies the gradient's
+    mean square by about ``fan_out Var(W) E[g'(z)^2]``.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        The activation ``g`` of every layer.
+    z : ndarray, shape (depth, width, m)
+        Pre-activations of every layer.
+    weights : sequence of ndarray
+        ``depth - 1`` weight matrices; ``weights[l - 1]`` maps layer ``l`` to ``l + 1``.
+    delta : ndarray, shape (width, m)
+        Gradient at the last layer.
+
+    Returns
+    -------
+    ndarray, shape (depth, width, m)
+        ``out[l - 1]`` is ``dL/dz_l``.
+    """
+    act = check_activation(activation)
+    z = np.asarray(z)
+    if z.ndim != 3:
+        raise ValueError(f"z must have shape (depth, width, m), got shape {z.shape}")
+    if len(weights) != z.shape[0] - 1:
+        raise ValueError(
+            f"weights must hold depth - 1 = {z.shape[0] - 1} matrices, got {len(weights)}"
+        )
+    delta = np.asarray(delta)
+    if delta.shape != z.shape[1:]:
+        raise ValueError(f"delta must have shape {z.shape[1:]}, got shape {delta.shape}")
+    out = np.empty(z.shape, dtype=np.result_type(z, delta))
+    out[-1] = delta
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for layer in range(z.shape[0] - 1, 0, -1):
+            out[layer - 1] = act.derivative(z[layer - 1]) * (weights[layer - 1].T @ out[layer])
     return out
 
 
@@ -454,8 +521,23 @@ class SummaryRow:
         Predicted ``Var(z_depth) / Var(z_1)`` (:func:`course_utils.theory.predict_variances`).
     ratio_uniform, ratio_normal : float
         Measured ratio with uniform and with normal weights.
+    spread_uniform, spread_normal : float
+        Measured ratio of the input-dependent spread, ``Var_x(z_depth) / Var_x(z_1)``: the
+        variance over examples of each unit, averaged over units. A stack can keep the mean
+        square ``E[z^2]`` while every unit forgets its input (a mean shared by all inputs).
+    backward_uniform, backward_normal : float
+        Measured ratio of the gradients' mean squares ``E[δ_1^2] / E[δ_depth^2]`` for a
+        unit-variance gradient ``δ_depth`` sent back through the stack.
+    backward_factor : float
+        Measured per-layer backward factor ``n Var(W) E[g'(z)^2]`` (normal weights; the
+        geometric mean over the layers of ``E[g'(z_l)^2]`` on the propagated signals).
     preserved : bool
-        Whether both measured ratios lie within ``[1 / tol, tol]``.
+        Whether both directions hold: the forward and the backward ratios, for both
+        distributions, lie within ``[1 / tol, tol]``. The spread is shown but not part of
+        the verdict (it also decays slowly under He's rule: deep ReLU stacks make all
+        inputs alike, notebook 08).
+    failing : tuple of str
+        The directions that fail: a subset of ``("forward", "backward")``.
     """
 
     rule: Rule
@@ -466,7 +548,13 @@ class SummaryRow:
     ratio_theory: float
     ratio_uniform: float
     ratio_normal: float
+    spread_uniform: float
+    spread_normal: float
+    backward_uniform: float
+    backward_normal: float
+    backward_factor: float
     preserved: bool
+    failing: tuple[str, ...] = ()
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -487,6 +575,9 @@ _HEADER = (
     "σ at n={n}",
     "Var(z{d})/Var(z1) theory",
     "measured: uniform / normal",
+    "spread Var_x(z{d})/Var_x(z1): uniform / normal",
+    "backward E[δ1²]/E[δ{d}²]: uniform / normal",
+    "n·Var(W)·E[g′(z)²] per layer",
     "preserved?",
 )
 
@@ -531,7 +622,10 @@ class SummaryTable:
                     _fmt(r.std, 4),
                     _fmt(r.ratio_theory),
                     f"{_fmt(r.ratio_uniform)} / {_fmt(r.ratio_normal)}",
-                    "yes" if r.preserved else "no",
+                    f"{_fmt(r.spread_uniform)} / {_fmt(r.spread_normal)}",
+                    f"{_fmt(r.backward_uniform)} / {_fmt(r.backward_normal)}",
+                    _fmt(r.backward_factor),
+                    "yes" if r.preserved else "no: " + ", ".join(r.failing),
                 ]
             )
         return out
@@ -553,7 +647,8 @@ class SummaryTable:
             body.append(f"<tr>{tds}</tr>")
         caption = (
             f"Initialization per activation for fan_in = fan_out = n; check: z1 ~ N(0, 1) "
-            f"through layers 2..{self.depth} of width {self.n}, preserved if the ratio is "
+            f"through layers 2..{self.depth} of width {self.n} and a unit-variance "
+            f"gradient back; preserved if the forward and the backward ratios are both "
             f"within [1/{self.tol:g}, {self.tol:g}]"
         )
         return (
@@ -572,32 +667,47 @@ class SummaryTable:
         return self.to_text()
 
 
-def _measured_ratio(
+def _measured_ratios(
     rule: Rule,
     distribution: str,
     sizes: tuple[int, int, int, int],
     gen: np.random.Generator,
     dtype: np.dtype,
-) -> float:
-    """Mean over ``trials`` sampled stacks of ``Var(z_depth) / Var(z_1)`` (mean squares)."""
+) -> tuple[float, float, float, float]:
+    """Means over ``trials`` sampled stacks of the forward, spread and backward ratios.
+
+    Returns ``(forward, spread, backward, factor)``: ``E[z_depth^2] / E[z_1^2]``,
+    ``Var_x(z_depth) / Var_x(z_1)``, ``E[δ_1^2] / E[δ_depth^2]`` and the geometric mean
+    over layers of ``n Var(W) E[g'(z_l)^2]``.
+    """
     n, depth, m, trials = sizes
-    ratios = []
+    act = rule.get_activation()
+    var_w = rule.weight_variance(n)
+    forward, spread, backward, factor = [], [], [], []
     for _ in range(trials):
-        z = propagate(
-            rule.get_activation(),
+        z, weights = _stack(
+            act,
             rule.initializer_name(distribution),
-            depth=depth,
-            width=n,
-            m=m,
-            rng=gen,
-            dtype=dtype,
-            **rule.init_kw,
+            depth,
+            n,
+            m,
+            1.0,
+            0.0,
+            gen,
+            dtype,
+            rule.init_kw,
         )
-        with np.errstate(over="ignore", invalid="ignore"):
-            first = float(np.mean(np.square(z[0], dtype=np.float64)))
-            last = float(np.mean(np.square(z[-1], dtype=np.float64)))
-        ratios.append(last / first)
-    return float(np.mean(ratios))
+        delta = gen.standard_normal((n, m)).astype(dtype)
+        grads = backpropagate(act, z, weights, delta)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+            z64 = z.astype(np.float64)
+            forward.append(float(np.mean(z64[-1] ** 2) / np.mean(z64[0] ** 2)))
+            spread.append(float(np.mean(z64[-1].var(axis=1)) / np.mean(z64[0].var(axis=1))))
+            g64 = grads.astype(np.float64)
+            backward.append(float(np.mean(g64[0] ** 2) / np.mean(g64[-1] ** 2)))
+            d2 = np.mean(np.square(act.derivative(z64[:-1])), axis=(1, 2))
+            factor.append(float(n * var_w * np.exp(np.mean(np.log(d2)))))
+    return tuple(float(np.mean(v)) for v in (forward, spread, backward, factor))
 
 
 def _predicted_ratio(rule: Rule, n: int, depth: int) -> float:
@@ -677,9 +787,14 @@ def summary_table(
     sizes = (n, depth, m, trials)
     rows = []
     for rule in rules:
-        ratio_u = _measured_ratio(rule, "uniform", sizes, gen, dt)
-        ratio_n = _measured_ratio(rule, "normal", sizes, gen, dt)
-        preserved = all(1.0 / tol <= r <= tol for r in (ratio_u, ratio_n))
+        ratio_u, spread_u, back_u, _ = _measured_ratios(rule, "uniform", sizes, gen, dt)
+        ratio_n, spread_n, back_n, factor = _measured_ratios(rule, "normal", sizes, gen, dt)
+        directions = {"forward": (ratio_u, ratio_n), "backward": (back_u, back_n)}
+        failing = tuple(
+            name
+            for name, pair in directions.items()
+            if not all(1.0 / tol <= r <= tol for r in pair)
+        )
         rows.append(
             SummaryRow(
                 rule=rule,
@@ -690,7 +805,13 @@ def summary_table(
                 ratio_theory=_predicted_ratio(rule, n, depth),
                 ratio_uniform=ratio_u,
                 ratio_normal=ratio_n,
-                preserved=preserved,
+                spread_uniform=spread_u,
+                spread_normal=spread_n,
+                backward_uniform=back_u,
+                backward_normal=back_n,
+                backward_factor=factor,
+                preserved=not failing,
+                failing=failing,
             )
         )
     return SummaryTable(rows=rows, n=n, depth=depth, tol=tol)

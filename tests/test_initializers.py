@@ -23,6 +23,8 @@ IID_CASES = [
     ("standard_uniform", {}),
     ("lecun_uniform", {}),
     ("lecun_normal", {}),
+    ("lecun_uniform", {"mode": "fan_out"}),
+    ("lecun_normal", {"mode": "fan_out"}),
     ("xavier_uniform", {}),
     ("xavier_uniform", {"gain": TANH_GAIN}),
     ("xavier_normal", {}),
@@ -51,7 +53,7 @@ def reference(name: str, shape: tuple[int, ...], kw: dict) -> stats.rv_continuou
     elif name == "standard_uniform":
         bound = 1.0 / math.sqrt(fan_in)
     elif name == "lecun_uniform":
-        bound = math.sqrt(3.0 / fan_in)
+        bound = math.sqrt(3.0 / (fan_in if kw.get("mode", "fan_in") == "fan_in" else fan_out))
     elif name == "xavier_uniform":
         bound = kw.get("gain", 1.0) * math.sqrt(6.0 / (fan_in + fan_out))
     elif name == "he_uniform":
@@ -66,7 +68,8 @@ def reference(name: str, shape: tuple[int, ...], kw: dict) -> stats.rv_continuou
     if name == "standard_normal":
         return stats.norm()
     if name == "lecun_normal":
-        return stats.norm(scale=1.0 / math.sqrt(fan_in))
+        fan = fan_in if kw.get("mode", "fan_in") == "fan_in" else fan_out
+        return stats.norm(scale=1.0 / math.sqrt(fan))
     if name == "xavier_normal":
         return stats.norm(scale=kw.get("gain", 1.0) * math.sqrt(2.0 / (fan_in + fan_out)))
     if name == "he_normal":
@@ -547,3 +550,11 @@ def test_negative_std_rejected(name, std):
         init.get(name)((3, 3), std=std, rng=0)
     with pytest.raises(ValueError, match="std"):
         init.variance(name, (3, 3), std=std)
+
+
+@pytest.mark.parametrize("name", ["lecun_uniform", "lecun_normal"])
+def test_lecun_mode_is_checked_and_fan_out_uses_the_output_count(name):
+    with pytest.raises(ValueError, match="mode"):
+        init.get(name)((3, 4), mode="fan_avg")
+    assert init.variance(name, (30, 10), mode="fan_out") == pytest.approx(1 / 30)
+    assert init.variance(name, (30, 10)) == pytest.approx(1 / 10)

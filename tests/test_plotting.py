@@ -183,3 +183,11 @@ def test_layer_histograms_wrong_number_of_axes_draws_nothing():
     with pytest.raises(ValueError, match="axes must have 3 entries, got 2"):
         layer_histograms([np.ones(3)] * 3, axes=axes)
     assert all(len(ax.patches) == 0 for ax in axes)
+
+
+def test_theory_vs_measured_linestyle():
+    (ax,) = _axes()
+    theory_vs_measured(ax, [1, 2], [1.0, 2.0], [1.0, 2.0], label="Orthogonal", linestyle="--")
+    assert ax.lines[0].get_linestyle() == "--"
+    with pytest.raises(ValueError, match="linestyle"):
+        theory_vs_measured(ax, [1, 2], [1.0, 2.0], [1.0, 2.0], label="x", linestyle="dotted")

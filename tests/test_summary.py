@@ -282,12 +282,73 @@ def test_table_verdicts(table):
     verdict = {(r.rule.label, r.rule.source): r.preserved for r in table.rows}
     assert verdict[("identity", "calculate_gain('linear')")]
     assert not verdict[("tanh", "Glorot & Bengio (2010)")]
-    assert verdict[("tanh", "calculate_gain('tanh')")]
     assert not verdict[("logistic", "Taylor: 1/σ'(0) = 4")]
-    assert verdict[("logistic", "fixed point 1/√E[σ(z)²]")]
     assert not verdict[("relu", "Xavier, gain 1")]
     assert verdict[("relu", "He et al. (2015)")]
-    assert verdict[("selu", "Klambauer et al. (2017)")]
+    failing = {(r.rule.label, r.rule.source): r.failing for r in table.rows}
+    # forward kept, backward not: gradients grow (tanh 5/3) or collapse (logistic 1.846)
+    assert failing[("tanh", "calculate_gain('tanh')")] == ("backward",)
+    assert failing[("logistic", "fixed point 1/√E[σ(z)²]")] == ("backward",)
+
+
+def test_table_backward_factor_matches_theory(table):
+    rows = {(r.rule.label, r.rule.source): r for r in table.rows}
+    # n Var(W) E[g'(z)^2] on the propagated signals: exactly 1 for He/ReLU in expectation,
+    # 1.07 for SELU with LeCun weights (E[selu'(z)^2] at the fixed point), >1 for tanh 5/3
+    assert rows[("relu", "He et al. (2015)")].backward_factor == pytest.approx(1.0, abs=0.05)
+    selu = rows[("selu", "Klambauer et al. (2017)")]
+    assert selu.backward_factor == pytest.approx(1.07, abs=0.02)
+    tanh = rows[("tanh", "calculate_gain('tanh')")]
+    assert 1.15 < tanh.backward_factor < 1.3
+    # the measured backward ratio is about the factor to the power depth - 1
+    for row in (selu, tanh):
+        expected = math.log(row.backward_factor) * (table.depth - 1)
+        assert math.log(row.backward_normal) == pytest.approx(expected, abs=0.4)
+
+
+def test_table_spread_separates_mean_from_input_dependence(table):
+    rows = {(r.rule.label, r.rule.source): r for r in table.rows}
+    identity = rows[("identity", "calculate_gain('linear')")]
+    assert identity.spread_normal == pytest.approx(identity.ratio_normal, rel=0.05)
+    logistic = rows[("logistic", "fixed point 1/√E[σ(z)²]")]
+    assert 0.5 < logistic.ratio_normal < 2.0  # E[z^2] kept ...
+    assert logistic.spread_normal < 1e-6  # ... by a mean shared by all inputs
+
+
+def test_backpropagate_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    act = "tanh"
+    z1 = rng.normal(size=(4, 2))
+    ws = [rng.normal(size=(4, 4)) / 2 for _ in range(2)]
+
+    def forward(z0):
+        z = [z0]
+        for w in ws:
+            z.append(w @ np.tanh(z[-1]))
+        return np.stack(z)
+
+    z = forward(z1)
+    delta = rng.normal(size=(4, 2))
+    grads = summary.backpropagate(act, z, ws, delta)
+    eps = 1e-6
+    numeric = np.zeros_like(z1)
+    for idx in np.ndindex(z1.shape):
+        dz = np.zeros_like(z1)
+        dz[idx] = eps
+        numeric[idx] = np.sum(delta * (forward(z1 + dz)[-1] - forward(z1 - dz)[-1])) / (2 * eps)
+    np.testing.assert_allclose(grads[0], numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(grads[-1], delta)
+
+
+def test_backpropagate_validates():
+    z = np.zeros((3, 2, 1))
+    ws = [np.eye(2)] * 2
+    with pytest.raises(ValueError, match="z must"):
+        summary.backpropagate("relu", z[0], ws, np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="weights"):
+        summary.backpropagate("relu", z, ws[:1], np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="delta"):
+        summary.backpropagate("relu", z, ws, np.zeros((2, 2)))
 
 
 def test_table_measurements_follow_theory(table):
@@ -316,7 +377,7 @@ def test_table_renders_text_and_html(table):
     assert "σ&#x27;(0)" in html  # escaped
     assert len(text.splitlines()) == len(table.rows) + 2
     for row, cells in zip(table.rows, table.cells(), strict=True):
-        assert cells[-1] == ("yes" if row.preserved else "no")
+        assert cells[-1] == ("yes" if row.preserved else "no: " + ", ".join(row.failing))
         assert cells[5] == f"{row.bound:#.4g}"
 
 

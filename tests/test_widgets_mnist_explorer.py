@@ -17,6 +17,7 @@ from course_utils.experiments.mnist import (
     MnistModel,
     compare_initializers,
     load_data,
+    stratified_indices,
 )
 from course_utils.widgets.mnist_explorer import (
     ACTIVATION_BINS,
@@ -55,8 +56,12 @@ def test_data_is_standardized_and_fixed(data):
     assert data.x_train.dtype == np.float32
     assert abs(float(data.x_train.mean(dtype=np.float64))) < 1e-4
     assert float(data.x_train.std(dtype=np.float64)) == pytest.approx(1.0, rel=1e-4)
-    np.testing.assert_array_equal(data.batch_x, data.x_test[:, :BATCH_SIZE])
-    np.testing.assert_array_equal(data.batch_y, data.y_test[:BATCH_SIZE])
+    # stratified: 10 of each digit, the first ones of each class, grouped by digit
+    np.testing.assert_array_equal(data.batch_y, np.repeat(np.arange(10), BATCH_SIZE // 10))
+    idx = stratified_indices(data.y_test, BATCH_SIZE // 10)
+    np.testing.assert_array_equal(data.batch_x, data.x_test[:, idx])
+    first_sevens = np.flatnonzero(data.y_test == 7)[: BATCH_SIZE // 10]
+    np.testing.assert_array_equal(idx[70:80], first_sevens)
     # The grid shows the same digits, unstandardized, as 28 x 28 images.
     restored = data.batch_images.reshape(BATCH_SIZE, 784).T
     np.testing.assert_allclose((restored - data.mean) / data.std, data.batch_x, atol=1e-5)
@@ -636,3 +641,12 @@ def test_background_is_cached_between_updates(app):
 def test_app_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         MnistExplorer(**kwargs)
+
+
+def test_stratified_indices():
+    labels = np.array([2, 0, 1, 0, 2, 1, 0, 2])
+    np.testing.assert_array_equal(stratified_indices(labels, 2), [1, 3, 2, 5, 0, 4])
+    with pytest.raises(ValueError, match="class 1 has 2 examples"):
+        stratified_indices(labels, 3)
+    with pytest.raises(ValueError, match="per_class"):
+        stratified_indices(labels, 0)

@@ -74,6 +74,7 @@ __all__ = [
     "MnistModel",
     "compare_initializers",
     "load_data",
+    "stratified_indices",
 ]
 
 SIZES: tuple[int, ...] = (784, 300, 300, 300, 300, 10)
@@ -115,7 +116,8 @@ class MnistData:
     ----------
     x_train, y_train : (784, 4000) standardized inputs and (4000,) labels
     x_test, y_test : (784, 1000) standardized inputs and (1000,) labels
-    batch_x, batch_y : the fixed batch: the first 100 test images (standardized) and labels
+    batch_x, batch_y : the fixed batch: 10 test images of each digit, the first ones of each
+        class in test-set order, sorted by digit (standardized), and their labels
     batch_images : (100, 28, 28) the same images with pixels in [0, 1], for the grid
     mean, std : the global training statistics used to standardize
     """
@@ -131,12 +133,46 @@ class MnistData:
     std: float
 
 
+def stratified_indices(labels: np.ndarray, per_class: int) -> np.ndarray:
+    """Indices of the first ``per_class`` examples of every class, grouped by class.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (m,)
+        Class labels ``0, ..., k - 1``.
+    per_class : int
+        Examples taken from each class.
+
+    Returns
+    -------
+    ndarray of int, shape (k * per_class,)
+        Class 0's indices first (in increasing order), then class 1's, and so on.
+
+    Raises
+    ------
+    ValueError
+        If a class has fewer than ``per_class`` examples.
+    """
+    labels = np.asarray(labels)
+    per_class = check_int(per_class, "per_class", minimum=1)
+    out = []
+    for c in range(int(labels.max()) + 1):
+        found = np.flatnonzero(labels == c)[:per_class]
+        if found.size < per_class:
+            raise ValueError(
+                f"labels: class {c} has {found.size} examples, fewer than per_class={per_class}"
+            )
+        out.append(found)
+    return np.concatenate(out)
+
+
 @functools.lru_cache(maxsize=2)
 def _load_data(dtype_name: str) -> MnistData:
     dtype = np.dtype(dtype_name)
     x_train, y_train = datasets.load_mnist("train", dtype=dtype)
     x_test, y_test = datasets.load_mnist("test", dtype=dtype)
-    images = x_test[:, :BATCH_SIZE].T.reshape(BATCH_SIZE, 28, 28).copy()
+    idx = stratified_indices(y_test, BATCH_SIZE // 10)
+    images = x_test[:, idx].T.reshape(BATCH_SIZE, 28, 28).copy()
     x_train, (mean, std) = datasets.standardize(x_train)
     x_test, _ = datasets.standardize(x_test, mean, std)
     arrays = {
@@ -144,8 +180,8 @@ def _load_data(dtype_name: str) -> MnistData:
         "y_train": y_train,
         "x_test": np.ascontiguousarray(x_test),
         "y_test": y_test,
-        "batch_x": np.ascontiguousarray(x_test[:, :BATCH_SIZE]),
-        "batch_y": y_test[:BATCH_SIZE].copy(),
+        "batch_x": np.ascontiguousarray(x_test[:, idx]),
+        "batch_y": y_test[idx].copy(),
         "batch_images": images,
     }
     for arr in arrays.values():
