@@ -21,6 +21,13 @@ export OMP_NUM_THREADS ?= 1
 # on an AVX-512 machine the AVX2 kernels run numpy's matrix products at about half speed.
 CORETYPE := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell)
 PIN := $(if $(CORETYPE),OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(CORETYPE)})
+# The course's own JupyterLab settings (jupyter/lab-settings/overrides.json, not the user's home):
+# no "get notified about official Jupyter news?" prompt and no update check (the course runs
+# offline); JupyterLab opens on the first notebook.
+LAB_FLAGS := --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	--LabApp.app_settings_dir=$(CURDIR)/jupyter/lab-settings \
+	--LabApp.default_url=/lab/tree/00_start_here.ipynb \
+	--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
 .PHONY: lab test lint unit nbval notebooks bench bench-figures slides book app clean help
@@ -43,8 +50,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks --no-browser $(ROOT_FLAG)
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.port=$(PORT) --no-browser $(ROOT_FLAG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

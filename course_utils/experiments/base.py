@@ -17,12 +17,23 @@ from course_utils._validation import check_choice, check_float, check_int
 from course_utils.mlp import MLP
 from course_utils.training import DivergenceWarning, Trainer
 
-__all__ = ["LessonModel", "check_positive"]
+__all__ = ["MAX_WEIGHT_SCALE", "LessonModel", "check_positive", "check_scale"]
 
 
 def check_positive(value: object, name: str) -> float:
-    """``value`` as a finite float > 0 (a learning rate, a weight scale)."""
+    """``value`` as a finite float > 0 (a learning rate)."""
     return check_float(value, name, minimum=0.0, strict_min=True)
+
+
+MAX_WEIGHT_SCALE = 1e4
+"""Largest weight scale of the lesson models: the apps' slider ends at 16, and at 1e4 times
+the initializer's weights every tanh unit is already saturated (the forward pass of the
+float32 MNIST network stays finite; far larger scales overflow it)."""
+
+
+def check_scale(value: object, name: str = "scale") -> float:
+    """``value`` as a weight scale: a finite float in ``(0, MAX_WEIGHT_SCALE]``."""
+    return check_float(value, name, minimum=0.0, strict_min=True, maximum=MAX_WEIGHT_SCALE)
 
 
 class LessonModel:
@@ -52,7 +63,7 @@ class LessonModel:
         if seed is not None:
             seed = check_int(seed, "seed", minimum=0)
         if scale is not None:
-            scale = check_positive(scale, "scale")
+            scale = check_scale(scale, "scale")
         return init, seed, scale
 
     @property

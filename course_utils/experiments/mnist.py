@@ -57,7 +57,7 @@ from course_utils._validation import (
     check_dtype,
     check_int,
 )
-from course_utils.experiments.base import LessonModel, check_positive
+from course_utils.experiments.base import LessonModel, check_positive, check_scale
 from course_utils.mlp import MLP
 from course_utils.training import Trainer
 
@@ -284,7 +284,7 @@ class MnistModel(LessonModel):
         scale: float = 1.0,
     ) -> None:
         self._init = check_choice(init, "init", INITIALIZERS)
-        self._scale = check_positive(scale, "scale")
+        self._scale = check_scale(scale, "scale")
         self._lr = check_positive(lr, "lr")
         self._seed = check_int(seed, "seed", minimum=0)
         self.eval_every = check_int(eval_every, "eval_every", minimum=1)

@@ -51,8 +51,9 @@ from course_utils._validation import (
     check_float,
     check_int,
     check_shape,
+    check_sizes,
 )
-from course_utils.experiments.base import LessonModel, check_positive
+from course_utils.experiments.base import LessonModel, check_positive, check_scale
 from course_utils.mlp import MLP
 from course_utils.training import Trainer
 
@@ -266,7 +267,7 @@ class PlaygroundModel(LessonModel):
     ) -> None:
         self._lr = check_positive(lr, "lr")
         self.n = check_int(n, "n", minimum=2, maximum=100_000)
-        self.sizes = list(sizes)
+        self.sizes = check_sizes(sizes, "sizes")
         if len(self.sizes) < 3 or self.sizes[0] != 2 or self.sizes[-1] != 1:
             raise ValueError(
                 f"sizes must start with 2 inputs, end with 1 output and have a hidden layer, "
@@ -275,7 +276,7 @@ class PlaygroundModel(LessonModel):
         self.init = check_choice(init, "init", INITIALIZERS)
         self.dataset = check_choice(dataset, "dataset", DATASETS)
         self.seed = check_int(seed, "seed", minimum=0)
-        self.scale = check_positive(scale, "scale")
+        self.scale = check_scale(scale, "scale")
         self._grid = grid_points()
         self._make_data()
         self._make_network()

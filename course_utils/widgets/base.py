@@ -44,7 +44,11 @@ from matplotlib.figure import Figure
 
 from course_utils._validation import check_float, check_int
 
-__all__ = ["FigureView", "TrainingApp", "TrainingControls", "scale_suffix"]
+MAX_STEPS_PER_TICK = 1_000
+"""Most training steps per Play tick or Step click: the apps use at most a few per tick, and a
+tick must end within about a second or the buttons stop answering."""
+
+__all__ = ["MAX_STEPS_PER_TICK", "FigureView", "TrainingApp", "TrainingControls", "scale_suffix"]
 
 #: Largest value of the Play counter; at 5 ticks per second this lasts for years.
 PLAY_MAX = 10**9
@@ -322,12 +326,14 @@ class TrainingControls:
 
     @property
     def steps_per_tick(self) -> int:
-        """Training steps per Play tick or Step click (>= 1)."""
+        """Training steps per Play tick or Step click (1 to :data:`MAX_STEPS_PER_TICK`)."""
         return self._steps_per_tick
 
     @steps_per_tick.setter
     def steps_per_tick(self, value: int) -> None:
-        self._steps_per_tick = check_int(value, "steps_per_tick", minimum=1)
+        self._steps_per_tick = check_int(
+            value, "steps_per_tick", minimum=1, maximum=MAX_STEPS_PER_TICK
+        )
 
     @property
     def busy(self) -> bool:

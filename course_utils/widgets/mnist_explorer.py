@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from course_utils._validation import check_choice, check_int
+from course_utils._validation import MAX_BINS, check_array, check_choice, check_int
 from course_utils.experiments.mnist import (
     HIST_KINDS,
     INITIALIZERS,
@@ -124,10 +124,8 @@ def mosaic(images: np.ndarray, correct: np.ndarray, *, cols: int = 10) -> np.nda
     ndarray, shape (k // cols * h, cols * w, 3), float in [0, 1]
         White background; a pixel of ink level ``p`` is ``(1 - p) * white + p * tint``.
     """
-    images = np.asarray(images, dtype=np.float64)
+    images = check_array(images, "images", ndim=3, dtype=np.float64)
     correct = np.asarray(correct)
-    if images.ndim != 3:
-        raise ValueError(f"images must have shape (k, h, w), got {images.shape}")
     if correct.shape != (images.shape[0],) or correct.dtype != bool:
         raise ValueError(f"correct must be a bool array of shape ({images.shape[0]},)")
     cols = check_int(cols, "cols", minimum=1)
@@ -173,7 +171,7 @@ def draw_comparison(
     for i, label in enumerate(inits):
         if label not in results:
             raise ValueError(f"inits[{i}] = {label!r} is not in results {list(results)}")
-    bins = check_int(bins, "bins", minimum=1)
+    bins = check_int(bins, "bins", minimum=1, maximum=MAX_BINS)
     axes = np.asarray(axes, dtype=object)
     n_hidden = len(SIZES) - 2
     if axes.shape != (len(inits), n_hidden):

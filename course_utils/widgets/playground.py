@@ -22,9 +22,11 @@ reports dead ReLU units.
 from __future__ import annotations
 
 import math
+import sys
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axes import Axes
 
 from course_utils._validation import check_array, check_int
 from course_utils.experiments.playground import (
@@ -37,6 +39,8 @@ from course_utils.experiments.playground import (
 from course_utils.widgets.base import FigureView, TrainingApp, scale_suffix
 
 __all__ = ["Playground", "cost_limits", "draw_cost", "draw_decision_boundary"]
+
+_LARGEST_DECADE = 308  # 1e308 is a float, 1e309 is not
 
 
 # ---------------------------------------------------------------------------- drawing
@@ -87,6 +91,8 @@ def draw_cost(ax: object, model: PlaygroundModel, *, label: str | None = None, *
     """Plot the cost per step of ``model`` on a log axis; returns the ``Line2D``."""
     if not isinstance(model, PlaygroundModel):
         raise TypeError(f"model must be a PlaygroundModel, got {type(model).__name__}")
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     losses = model.losses
     (line,) = ax.plot(np.arange(losses.size), losses, label=label, **kwargs)
     ax.set_yscale("log")
@@ -128,7 +134,12 @@ def cost_limits(losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, f
     values = losses[np.isfinite(losses) & (losses > 0)]
     lo = min(float(values.min()), math.log(2.0)) if values.size else 0.1
     hi = max(float(values.max()), math.log(2.0)) if values.size else 1.0
-    return (0.0, float(k)), (10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi)))
+    # The decade above the largest float (1.8e308) is not a float: cap the top at that float.
+    top = math.ceil(math.log10(hi))
+    return (0.0, float(k)), (
+        10.0 ** math.floor(math.log10(lo)),
+        10.0**top if top <= _LARGEST_DECADE else sys.float_info.max,
+    )
 
 
 # ---------------------------------------------------------------------------- app
@@ -373,6 +384,11 @@ class Playground(TrainingApp):
             zip(self.weight_images, self.weight_titles, mats, strict=True)
         ):
             top = float(np.max(np.abs(mat)))
+            if not math.isfinite(top):  # a diverged step: say so instead of "max nan"
+                image.set_data(np.where(np.isfinite(mat), mat, 0.0))
+                image.set_clim(-1.0, 1.0)
+                title.set_text(f"{symbol}{layer + 1}\ndiverged")
+                continue
             limit = top if top > 0 else 1.0
             image.set_data(mat)
             image.set_clim(-limit, limit)
