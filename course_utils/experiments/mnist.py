@@ -423,13 +423,18 @@ class MnistModel(LessonModel):
         """
         kind = check_choice(kind, "kind", HIST_KINDS)
         n_hidden = len(SIZES) - 2
+        # The trainer's fast path (mlp.TrainableModel), not forward/backward: after a diverged
+        # run the weights are finite but huge, and the views must show the inf/NaN values
+        # they give (as "not finite") rather than stop at the public methods' NonFiniteError.
+        net = self.net
         with np.errstate(all="ignore"):
-            cache = self.net.forward(self.data.batch_x)
+            cache = net._forward(net._check_x(self.data.batch_x))
             if kind == "activations":
                 values = [a for a in cache.a[1 : n_hidden + 1]]
                 loss = float(self._batch_loss(cache.output))
             else:
-                grads = self.net.backward(cache, self.data.batch_y)
+                y = net._prepare_y(self.data.batch_y, cache.output.shape[1])
+                grads = net._backward(cache, y, input_grad=False)
                 values = [dz for dz in grads.dz[:n_hidden]]
                 loss = float(grads.loss)
             predictions = cache.output.argmax(axis=0)
