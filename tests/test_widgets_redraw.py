@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 
@@ -10,6 +11,14 @@ from course_utils.experiments.playground import INITIALIZERS
 from course_utils.widgets import base
 from course_utils.widgets.mnist_explorer import MnistExplorer
 from course_utils.widgets.playground import Playground
+
+
+def run_in_own_loop(coro) -> None:
+    """asyncio.run in a thread of its own: a browser test of the same pytest worker may keep
+    Playwright's event loop running in the main thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
+
 
 INTERVAL = 0.5  # generous, so that a slow machine still sees the changes as rapid
 
@@ -50,7 +59,7 @@ def test_burst_of_browser_changes_redraws_first_and_last(interval):
         assert seen == [clicks[0]], "only the first click redraws at once"
         await asyncio.sleep(interval * 1.6)
 
-    asyncio.run(learner())
+    run_in_own_loop(learner())
     assert seen == [clicks[0], clicks[-1]]
     assert app.model.init == app.init_buttons.value == clicks[-1]
 
@@ -65,7 +74,7 @@ def test_step_after_a_burst_redraws_once_and_cancels_the_trailing_redraw(interva
         app.controls.press_step()  # redraws now, with "Uniform"
         await asyncio.sleep(interval * 1.6)
 
-    asyncio.run(learner())
+    run_in_own_loop(learner())
     assert seen == ["He", "Uniform"]
     assert app.model.step_count == app.controls.steps_per_tick
 
@@ -80,7 +89,7 @@ def test_changes_made_in_code_always_redraw_at_once(interval):
             app.init_buttons.value = label
         app.view_buttons.value = Playground.VIEWS[-1]
 
-    asyncio.run(cell())
+    run_in_own_loop(cell())
     assert seen == [*labels, labels[-1]]
 
 
@@ -101,7 +110,7 @@ def test_browser_changes_further_apart_than_the_interval_each_redraw(monkeypatch
         for label in INITIALIZERS[:3]:
             browser_sets(app.init_buttons, label)
 
-    asyncio.run(learner())
+    run_in_own_loop(learner())
     assert seen == list(INITIALIZERS[:3])
 
 
@@ -123,7 +132,7 @@ def test_burst_of_weight_scale_changes_redraws_first_and_last(interval):
         assert seen == [scales[0]], "only the first change redraws at once"
         await asyncio.sleep(interval * 1.6)
 
-    asyncio.run(learner())
+    run_in_own_loop(learner())
     assert seen == [scales[0], scales[-1]]
     assert app.model.scale == app.scale_slider.value == scales[-1]
     assert "He ×0.25" in app.readout.value
