@@ -42,6 +42,7 @@ averages, no update).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,7 +52,10 @@ from course_utils import activations as _activations
 from course_utils import initializers as _initializers
 from course_utils import losses as _losses
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_SCALE,
     RngLike,
+    check_activation,
     check_array,
     check_bool,
     check_choice,
@@ -63,7 +67,13 @@ from course_utils._validation import (
     check_sizes,
 )
 from course_utils.layers import BatchNorm, LayerNorm
-from course_utils.mlp import ForwardCache, Gradients, _check_output, _compare_gradients
+from course_utils.mlp import (
+    ForwardCache,
+    Gradients,
+    _check_output,
+    _compare_gradients,
+    _Network,
+)
 
 __all__ = ["NORMS", "BlockNet", "Dense", "Residual", "gradient_check", "plain_net", "residual_net"]
 
@@ -86,9 +96,7 @@ def _make_norm(norm: object, n: int, dtype: np.dtype) -> BatchNorm | LayerNorm |
 def _activation(act: object, name: str) -> _activations.Activation | None:
     if act is None or isinstance(act, _activations.Activation):
         return act
-    if isinstance(act, str):
-        return _activations.get(act)
-    raise TypeError(f"{name} must be an activation name, an Activation or None, got {act!r}")
+    return check_activation(act, name)
 
 
 def _matrix(w: object, name: str, dtype: np.dtype) -> np.ndarray:
@@ -144,7 +152,8 @@ class Dense:
     def activations(self) -> list[_activations.Activation]:
         return [self.act or _IDENTITY]
 
-    def forward(self, a: np.ndarray, train: bool):
+    def _forward(self, a: np.ndarray, train: bool):
+        # called by BlockNet with an input it has checked; returns out, z's, a's and the cache
         u = self.w @ a
         if self.norm is None:
             u += self.b
@@ -154,7 +163,7 @@ class Dense:
         out = z if self.act is None else self.act(z)
         return out, [z], [out], (a, z, norm_cache)
 
-    def backward(self, dout: np.ndarray, cache: tuple, input_grad: bool = True):
+    def _backward(self, dout: np.ndarray, cache: tuple, input_grad: bool = True):
         a, z, norm_cache = cache
         dz = dout if self.act is None else dout * self.act.derivative(z)
         if self.norm is None:
@@ -244,7 +253,8 @@ class Residual:
     def activations(self) -> list[_activations.Activation]:
         return [self.act, _IDENTITY]
 
-    def forward(self, x: np.ndarray, train: bool):
+    def _forward(self, x: np.ndarray, train: bool):
+        # called by BlockNet, as Dense._forward
         if self.norm is None:
             x_in, norm_cache = x, None
         else:
@@ -257,7 +267,7 @@ class Residual:
         out = x + self.alpha * z2
         return out, [z1, z2], [h, out], (x_in, z1, h, z2, norm_cache)
 
-    def backward(self, dout: np.ndarray, cache: tuple, input_grad: bool = True):
+    def _backward(self, dout: np.ndarray, cache: tuple, input_grad: bool = True):
         x_in, z1, h, z2, norm_cache = cache
         dz2 = self.alpha * dout
         dh = self.w2.T @ dz2
@@ -293,7 +303,7 @@ class BlockCache(ForwardCache):
     train: bool
 
 
-class BlockNet:
+class BlockNet(_Network):
     """A network of :class:`Dense` and :class:`Residual` blocks.
 
     Parameters
@@ -394,18 +404,6 @@ class BlockNet:
 
     # ------------------------------------------------------------------ passes
 
-    def _check_x(self, x: object) -> np.ndarray:
-        arr = check_array(x, "x", ndim=2, dtype=self.dtype)
-        if arr.shape[0] != self.sizes[0] or arr.shape[1] < 1:
-            raise ValueError(
-                f"x must have shape ({self.sizes[0]}, m) with m >= 1 (examples in columns), "
-                f"got {arr.shape}"
-            )
-        return arr
-
-    def _prepare_y(self, y: object, m: int) -> np.ndarray:
-        return self._fused.prepare_targets(y, self.sizes[-1], m, self.dtype)
-
     def _forward(self, x: np.ndarray, train: bool = True) -> BlockCache:
         """Forward pass without validation; ``train`` uses (and updates) batch statistics."""
         zs: list[np.ndarray] = []
@@ -413,7 +411,7 @@ class BlockNet:
         caches = []
         h = x
         for block in self.blocks:
-            h, block_z, block_a, cache = block.forward(h, train)
+            h, block_z, block_a, cache = block._forward(h, train)
             zs += block_z
             acts += block_a
             caches.append(cache)
@@ -426,14 +424,15 @@ class BlockNet:
         loss, d = self._fused.loss_and_grad(cache.z[-1], y)
         dzs, das, dws, dvecs = [], [], [], []
         for i in range(len(self.blocks) - 1, -1, -1):
-            d, dz, da, dw, dvec = self.blocks[i].backward(d, cache.blocks[i], input_grad or i > 0)
+            d, dz, da, dw, dvec = self.blocks[i]._backward(d, cache.blocks[i], input_grad or i > 0)
             dzs[:0], das[:0], dws[:0], dvecs[:0] = dz, da, dw, dvec
         return Gradients(dz=dzs, da=das, dW=dws, db=dvecs, loss=loss)
 
     def forward(self, x: object, *, train: bool = False) -> BlockCache:
         """Run the network on ``x``; ``train=True`` uses batch statistics and updates the
         running averages of BatchNorm layers."""
-        return self._forward(self._check_x(x), train=check_bool(train, "train"))
+        train = check_bool(train, "train")
+        return self._forward_finite(self._check_x(x), train=train)
 
     def backward(self, cache: BlockCache, y: object) -> Gradients:
         """Back-propagate the mean loss of the batch in ``cache`` with targets ``y``."""
@@ -445,30 +444,30 @@ class BlockNet:
         """Mean loss on ``(x, y)`` (evaluation mode unless ``train``)."""
         x = self._check_x(x)
         y = self._prepare_y(y, x.shape[1])
-        train = check_bool(train, "train")
-        return self._fused.loss_and_grad(self._forward(x, train=train).z[-1], y)[0]
-
-    def predict(self, x: object) -> np.ndarray:
-        """Predictions in evaluation mode, as :meth:`MLP.predict <course_utils.mlp.MLP.predict>`."""
-        out = self.forward(x).output
-        if self.output == "softmax":
-            return out.argmax(axis=0)
-        if self.output == "sigmoid":
-            return (out[0] > 0.5).astype(np.intp)
-        return out
-
-    def accuracy(self, x: object, y: object) -> float:
-        """Fraction of correctly classified examples, evaluation mode."""
-        if self.output == "linear":
-            raise ValueError("accuracy needs a classification output ('softmax' or 'sigmoid')")
-        x = self._check_x(x)
-        y = self._prepare_y(y, x.shape[1])
-        if y.ndim == 2:
-            y = y.argmax(axis=0) if self.output == "softmax" else y[0]
-        return float(np.mean(self.predict(x) == y))
+        return self._finite_loss(x, y, train=check_bool(train, "train"))
 
 
 # ---------------------------------------------------------------------- builders
+
+
+def _check_init_kwargs(init: str, init_kwargs: object) -> dict:
+    """``init_kwargs`` as a dict of keyword arguments that the initializer ``init`` accepts."""
+    if init_kwargs is None:
+        return {}
+    if not isinstance(init_kwargs, dict) or not all(isinstance(k, str) for k in init_kwargs):
+        raise TypeError(
+            "init_kwargs must be a dict of keyword arguments for the initializer or None, "
+            f"got {type(init_kwargs).__name__}"
+        )
+    accepted = inspect.signature(_initializers.get(init)).parameters
+    reserved = {"shape", "rng", "dtype"}
+    unknown = sorted(set(init_kwargs) - set(accepted) | set(init_kwargs) & reserved)
+    if unknown:
+        raise TypeError(
+            f"init_kwargs has {unknown}, which {init} does not take here; it takes "
+            f"{sorted(set(accepted) - reserved)}"
+        )
+    return dict(init_kwargs)
 
 
 def _draw(init: str, shape: tuple[int, int], rng: np.random.Generator, dtype, **kw) -> np.ndarray:
@@ -505,14 +504,18 @@ def plain_net(
         As for :class:`~course_utils.mlp.MLP`.
     """
     sizes = check_sizes(sizes)
-    scale = check_float(weight_scale, "weight_scale", minimum=0.0, strict_min=True)
+    scale = check_float(
+        weight_scale, "weight_scale", minimum=0.0, strict_min=True, maximum=MAX_SCALE
+    )
     dtype = check_dtype(dtype)
     rng = check_rng(rng)
     check_initializer_name(init, "init")
-    kw = dict(init_kwargs or {})
+    check_activation(hidden, "hidden")
+    kw = _check_init_kwargs(init, init_kwargs)
     blocks = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = scale * _draw(init, (n_out, n_in), rng, dtype, **kw)
+        w = _draw(init, (n_out, n_in), rng, dtype, **kw)
+        w *= scale
         last = i == len(sizes) - 2
         blocks.append(Dense(w, None if last else hidden, norm=None if last else norm, dtype=dtype))
     return BlockNet(blocks, output)
@@ -565,10 +568,12 @@ def residual_net(
     """
     n_in = check_int(n_in, "n_in", minimum=1)
     width = check_int(width, "width", minimum=2)
-    n_blocks = check_int(n_blocks, "n_blocks", minimum=0)
+    n_blocks = check_int(n_blocks, "n_blocks", minimum=0, maximum=MAX_DEPTH)
     n_out = check_int(n_out, "n_out", minimum=1)
-    branch_scale = check_float(branch_scale, "branch_scale", minimum=0.0)
-    first_scale = check_float(first_scale, "first_scale", minimum=0.0)
+    check_sizes([n_in, width, width, n_out], "[n_in, width, width, n_out]")
+    branch_scale = check_float(branch_scale, "branch_scale", minimum=0.0, maximum=MAX_SCALE)
+    first_scale = check_float(first_scale, "first_scale", minimum=0.0, maximum=MAX_SCALE)
+    check_activation(hidden, "hidden")
     zero_last = check_bool(zero_last, "zero_last")
     zero_output = check_bool(zero_output, "zero_output")
     dtype = check_dtype(dtype)
@@ -614,7 +619,7 @@ def gradient_check(
     if not isinstance(model, BlockNet):
         raise TypeError(f"model must be a BlockNet, got {type(model).__name__}")
     train = check_bool(train, "train")
-    eps = check_float(eps, "eps", minimum=0.0, strict_min=True)
+    eps = check_float(eps, "eps", minimum=0.0, strict_min=True, maximum=1.0)
     if max_entries is not None:
         max_entries = check_int(max_entries, "max_entries", minimum=1)
     norms = [b.norm for b in model.blocks if isinstance(b.norm, BatchNorm)]
@@ -622,10 +627,10 @@ def gradient_check(
     x = model._check_x(x)
     y = model._prepare_y(y, x.shape[1])
     try:
-        grads = model._backward(model._forward(x, train=train), y, input_grad=False)
+        grads = model._backward(model._forward_finite(x, train=train), y, input_grad=False)
 
         def loss() -> float:
-            return model._fused.loss_and_grad(model._forward(x, train=train).z[-1], y)[0]
+            return model._finite_loss(x, y, train=train)
 
         return _compare_gradients(
             loss,

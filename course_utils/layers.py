@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import check_array, check_dtype, check_float, check_int
+from course_utils._validation import MAX_ELEMENTS, check_array, check_dtype, check_float, check_int
 
 __all__ = ["BatchNorm", "LayerNorm", "NormCache"]
 
@@ -64,7 +64,7 @@ def _normalize_backward(dy: np.ndarray, gamma: np.ndarray, cache: NormCache, axi
 
 class _Norm:
     def __init__(self, n: int, *, eps: float = 1e-5, dtype: object = np.float64) -> None:
-        self.n = check_int(n, "n", minimum=1)
+        self.n = check_int(n, "n", minimum=1, maximum=MAX_ELEMENTS)
         self.eps = check_float(eps, "eps", minimum=0.0, strict_min=True)
         self.dtype = check_dtype(dtype)
         self.gamma = np.ones((self.n, 1), dtype=self.dtype)

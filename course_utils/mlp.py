@@ -198,7 +198,74 @@ def _layer_initializers(
     return fns
 
 
-class MLP:
+class _Network:
+    """What :class:`MLP` and :class:`~course_utils.blocknet.BlockNet` share: input and target
+    checks, an overflow-checked forward pass, predictions and accuracy.
+
+    A subclass sets ``sizes``, ``dtype``, ``output``, ``weights`` and ``_fused`` and defines
+    ``_forward(x, **options)`` and ``forward(x, ...)``.
+    """
+
+    sizes: list[int]
+    dtype: np.dtype
+    output: str
+    weights: list[np.ndarray]
+    _fused: _losses.FusedLoss
+
+    def _check_x(self, x: object) -> np.ndarray:
+        arr = check_array(x, "x", ndim=2, dtype=self.dtype)
+        if arr.shape[0] != self.sizes[0] or arr.shape[1] < 1:
+            raise ValueError(
+                f"x must have shape ({self.sizes[0]}, m) with m >= 1 (examples in columns), "
+                f"got {arr.shape}"
+            )
+        return arr
+
+    def _prepare_y(self, y: object, m: int) -> np.ndarray:
+        return self._fused.prepare_targets(y, self.sizes[-1], m, self.dtype)
+
+    def _forward_finite(self, x: np.ndarray, **options: object):  # noqa: ANN202 - the cache
+        """Forward pass of checked ``x``; an overflow is reported as a ValueError naming x."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache = self._forward(x, **options)
+        if not all(np.all(np.isfinite(z)) for z in cache.z):
+            big_w = max(float(np.max(np.abs(w))) for w in self.weights)
+            raise NonFiniteError(
+                f"x is too large for this network: the forward pass overflows {self.dtype} "
+                f"(largest |x| = {float(np.max(np.abs(x))):.3g}, largest |W| = {big_w:.3g})"
+            )
+        return cache
+
+    def _finite_loss(self, x: np.ndarray, y: np.ndarray, **options: object) -> float:
+        """Mean loss of checked ``(x, y)``; an overflow is reported as a ValueError naming x."""
+        out = self._forward_finite(x, **options).z[-1]
+        return _losses._finite_loss(self._fused.loss_and_grad, out, y, "x")[0]
+
+    def predict(self, x: object) -> np.ndarray:
+        """Predictions: class labels ``(m,)`` for softmax (argmax) and sigmoid (p > 0.5),
+        output values ``(K, m)`` for a linear output (evaluation mode)."""
+        out = self.forward(x).output
+        if self.output == "softmax":
+            return out.argmax(axis=0)
+        if self.output == "sigmoid":
+            return (out[0] > 0.5).astype(np.intp)
+        return out
+
+    def accuracy(self, x: object, y: object) -> float:
+        """Fraction of correctly classified examples (softmax and sigmoid outputs).
+
+        ``y`` is given as for the loss (labels, or one-hot columns for softmax).
+        """
+        if self.output == "linear":
+            raise ValueError("accuracy needs a classification output ('softmax' or 'sigmoid')")
+        x = self._check_x(x)
+        y = self._prepare_y(y, x.shape[1])
+        if y.ndim == 2:
+            y = y.argmax(axis=0) if self.output == "softmax" else y[0]
+        return float(np.mean(self.predict(x) == y))
+
+
+class MLP(_Network):
     """Fully connected network with a chosen initialization.
 
     Parameters
@@ -361,18 +428,6 @@ class MLP:
 
     # ------------------------------------------------------------------ validation
 
-    def _check_x(self, x: object) -> np.ndarray:
-        arr = check_array(x, "x", ndim=2, dtype=self.dtype)
-        if arr.shape[0] != self.sizes[0] or arr.shape[1] < 1:
-            raise ValueError(
-                f"x must have shape ({self.sizes[0]}, m) with m >= 1 (examples in columns), "
-                f"got {arr.shape}"
-            )
-        return arr
-
-    def _prepare_y(self, y: object, m: int) -> np.ndarray:
-        return self._fused.prepare_targets(y, self.sizes[-1], m, self.dtype)
-
     # ------------------------------------------------------------------ passes
 
     def _forward(self, x: np.ndarray) -> ForwardCache:
@@ -424,18 +479,6 @@ class MLP:
         """
         return self._forward_finite(self._check_x(x))
 
-    def _forward_finite(self, x: np.ndarray) -> ForwardCache:
-        """Forward pass of checked ``x``; an overflow is reported as a ValueError naming x."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            cache = self._forward(x)
-        if not all(np.all(np.isfinite(z)) for z in cache.z):
-            big_w = max(float(np.max(np.abs(w))) for w in self.weights)
-            raise NonFiniteError(
-                f"x is too large for this network: the forward pass overflows {self.dtype} "
-                f"(largest |x| = {float(np.max(np.abs(x))):.3g}, largest |W| = {big_w:.3g})"
-            )
-        return cache
-
     def backward(self, cache: ForwardCache, y: object) -> Gradients:
         """Back-propagate the mean loss of the batch in ``cache`` with targets ``y``.
 
@@ -461,33 +504,7 @@ class MLP:
     def loss(self, x: object, y: object) -> float:
         """Mean loss of the network on ``(x, y)``."""
         x = self._check_x(x)
-        y = self._prepare_y(y, x.shape[1])
-        return _losses._finite_loss(
-            self._fused.loss_and_grad, self._forward_finite(x).z[-1], y, "x"
-        )[0]
-
-    def predict(self, x: object) -> np.ndarray:
-        """Predictions: class labels ``(m,)`` for softmax (argmax) and sigmoid (p > 0.5),
-        output values ``(K, m)`` for a linear output."""
-        out = self.forward(x).output
-        if self.output == "softmax":
-            return out.argmax(axis=0)
-        if self.output == "sigmoid":
-            return (out[0] > 0.5).astype(np.intp)
-        return out
-
-    def accuracy(self, x: object, y: object) -> float:
-        """Fraction of correctly classified examples (softmax and sigmoid outputs).
-
-        ``y`` is given as for the loss (labels, or one-hot columns for softmax).
-        """
-        if self.output == "linear":
-            raise ValueError("accuracy needs a classification output ('softmax' or 'sigmoid')")
-        x = self._check_x(x)
-        y = self._prepare_y(y, x.shape[1])
-        if y.ndim == 2:
-            y = y.argmax(axis=0) if self.output == "softmax" else y[0]
-        return float(np.mean(self.predict(x) == y))
+        return self._finite_loss(x, self._prepare_y(y, x.shape[1]))
 
     # ------------------------------------------------------------------ parameters
 
@@ -571,9 +588,7 @@ def gradient_check(
     grads = model._backward(model._forward_finite(x), y, input_grad=False)
 
     def loss() -> float:
-        return _losses._finite_loss(
-            model._fused.loss_and_grad, model._forward_finite(x).z[-1], y, "x"
-        )[0]
+        return model._finite_loss(x, y)
 
     params = [p for pair in zip(model.weights, model.biases, strict=True) for p in pair]
     analytic = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]

@@ -89,17 +89,17 @@ def test_gradient_check_leaves_running_statistics_unchanged_and_detects_errors()
     for p, q in zip(params, net.get_params(), strict=True):
         np.testing.assert_array_equal(p, q)
     # a wrong backward pass is caught
-    original = Residual.backward
+    original = Residual._backward
 
     def wrong(self, dout, cache, input_grad=True):
         dx, dz, da, dw, dvec = original(self, dout, cache, input_grad)
         return dx, dz, da, [1.01 * dw[0], dw[1]], dvec
 
-    Residual.backward = wrong
+    Residual._backward = wrong
     try:
         errors = gradient_check(net, x, y)
     finally:
-        Residual.backward = original
+        Residual._backward = original
     assert errors["W2"] > 1e-3 and errors["W1"] < 1e-6
 
 

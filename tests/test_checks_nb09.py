@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from course_utils import initializers
-from course_utils.checks import nb09
+from course_utils.checks import matches_to, nb09
 
 EXPECTED_VAR = initializers.truncated_std() ** 2 / 512
 
@@ -20,9 +20,9 @@ def _no_value(message: str, value: float) -> None:
 
 
 def test_sig_figs():
-    assert nb09.same_to_sig_figs(1.51e-3, 1.51118e-3)
-    assert not nb09.same_to_sig_figs(1.52e-3, 1.51118e-3)
-    assert nb09.same_to_sig_figs(0.0, 0.0)
+    assert matches_to(1.51e-3, 1.51118e-3)
+    assert not matches_to(1.52e-3, 1.51118e-3)
+    assert matches_to(0.0, 0.0)
 
 
 def test_prediction():

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from course_utils import initializers
+from course_utils._validation import MAX_ELEMENTS, check_int
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -20,7 +21,6 @@ from course_utils.checks import (
     compare_scalar,
     exercise,
     hint_function,
-    matches_to,
 )
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "check_torch_relu_prediction",
     "check_uncorrected_variance",
     "hint",
-    "same_to_sig_figs",
 ]
 
 _RELU_DEPTH = 10
@@ -62,16 +61,6 @@ HINTS = {
     ),
 }
 hint = hint_function(HINTS, "nb09")
-
-
-def same_to_sig_figs(value: float, expected: float, digits: int = 3) -> bool:
-    """True when ``value`` rounds to ``expected`` at ``digits`` significant figures.
-
-    The tolerance is half a unit in the last kept digit of ``expected``.
-    """
-    if expected == 0:
-        return value == 0
-    return matches_to(value, expected, digits)
 
 
 CHECK_TORCH_RELU_PREDICTION_OPTIONS: dict[str, Choice] = {
@@ -154,6 +143,7 @@ def check_uncorrected_variance(answer: object, fan_in: int = 512) -> Feedback:
 
     Accepted to 3 significant figures; 2 get "close".
     """
+    fan_in = check_int(fan_in, "fan_in", minimum=1, maximum=MAX_ELEMENTS)
     expected = initializers.variance("truncated_normal", (1, fan_in), std=math.sqrt(1.0 / fan_in))
     slips = [
         (

@@ -18,6 +18,8 @@ import numpy as np
 
 from course_utils import activations, datasets, initializers
 from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_TRIALS,
     RngLike,
     check_activation,
     check_choice,
@@ -25,6 +27,7 @@ from course_utils._validation import (
     check_float,
     check_int,
     check_rng,
+    check_size,
     check_sizes,
 )
 from course_utils.mlp import MLP
@@ -141,9 +144,12 @@ def chain_spectrum(
     Compare with :func:`course_utils.jacobians.gaussian_product_spectrum_moments`.
     """
     width = check_int(width, "width", minimum=1)
-    depth = check_int(depth, "depth", minimum=1)
-    n_chains = check_int(n_chains, "n_chains", minimum=1)
+    check_size(width * width, "width x width (a weight matrix)")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    n_chains = check_int(n_chains, "n_chains", minimum=1, maximum=MAX_TRIALS)
     kind = check_choice(kind, "kind", KINDS)
+    if isinstance(keep, str) or not isinstance(keep, list | tuple):
+        raise TypeError(f"keep must be a list or tuple of depths, got {type(keep).__name__}")
     if record is None:
         record = list(range(1, depth + 1))
     if isinstance(record, str) or not isinstance(record, list | tuple) or not record:

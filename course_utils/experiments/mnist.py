@@ -52,6 +52,7 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import (
+    MAX_STEPS,
     NonFiniteError,
     check_choice,
     check_dtype,
@@ -382,7 +383,7 @@ class MnistModel(LessonModel):
         the step instead). The test accuracy is measured at every multiple of
         ``eval_every``.
         """
-        n = check_int(n, "n", minimum=0)
+        n = check_int(n, "n", minimum=0, maximum=MAX_STEPS)
         done = 0
         while done < n and self.diverged_at is None:
             chunk = min(n - done, self.eval_every - self._steps % self.eval_every)
@@ -515,7 +516,7 @@ def compare_initializers(
     if isinstance(inits, str) or not isinstance(inits, Sequence) or len(inits) == 0:
         raise TypeError("inits must be a non-empty list of initialization labels")
     labels = [check_choice(name, f"inits[{i}]", INITIALIZERS) for i, name in enumerate(inits)]
-    steps = check_int(steps, "steps", minimum=0)
+    steps = check_int(steps, "steps", minimum=0, maximum=MAX_STEPS)
     results: dict[str, ComparisonResult] = {}
     for label in labels:
         model = MnistModel(label, lr=lr, seed=seed, eval_every=max(steps, 1), dtype=dtype)

@@ -45,12 +45,14 @@ import numpy as np
 
 from course_utils import datasets, initializers
 from course_utils._validation import (
+    MAX_SCALE,
     NonFiniteError,
     RngLike,
     check_choice,
     check_float,
     check_int,
     check_shape,
+    check_size,
     check_sizes,
 )
 from course_utils.experiments.base import LessonModel, check_positive, check_scale
@@ -164,7 +166,8 @@ def grid_points(size: int = GRID_SIZE, lim: float = GRID_LIM) -> np.ndarray:
     ``origin="lower"``).
     """
     size = check_int(size, "size", minimum=2)
-    lim = check_float(lim, "lim", minimum=0.0, strict_min=True)
+    check_size(2 * size * size, "size x size (the grid)")
+    lim = check_float(lim, "lim", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     xs = np.linspace(-lim, lim, size)
     gx, gy = np.meshgrid(xs, xs)
     return np.stack([gx.ravel(), gy.ravel()])

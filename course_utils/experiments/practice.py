@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils import activations, conv, datasets, initializers, summary, theory
-from course_utils._validation import RngLike, check_int, check_rng
+from course_utils._validation import (
+    MAX_DEPTH,
+    RngLike,
+    check_activation,
+    check_float,
+    check_int,
+    check_rng,
+    check_size,
+)
 from course_utils.lsuv import lsuv
 from course_utils.mlp import MLP
 from course_utils.training import train
@@ -115,10 +123,12 @@ def torch_bias_run(
     the batch per unit, averaged over units) and the theory
     ``q_l = n Var(W) E[g(z_{l-1})^2] + Var(b)`` with ``Var(W) = Var(b) = 1 / (3 n)``.
     """
-    depth = check_int(depth, "depth", minimum=1)
+    act = check_activation(activation)
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
+    m = check_int(m, "m", minimum=1)
+    check_size(width * max(width, m), "width x max(width, m) (a weight matrix or a batch)")
     gen = check_rng(rng)
-    act = activations.get(activation)
     a = gen.standard_normal((width, m))
     measured, across, predicted = [], [], []
     second = 1.0
@@ -368,6 +378,13 @@ def decision_table(
     (:func:`course_utils.theory.simulate_variances`, inputs N(0, 1), variances averaged over
     ``n_trials`` sampled networks); the factors per layer come from :func:`layer_factors`.
     """
+    if isinstance(names, str) or not isinstance(names, Sequence) or not names:
+        raise TypeError(f"names must be a non-empty list of activation names, got {names!r:.40}")
+    for i, name in enumerate(names):
+        check_activation(name, f"names[{i}]")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    width = check_int(width, "width", minimum=1)
+    tolerance = check_float(tolerance, "tolerance", minimum=0.0, strict_min=True, maximum=1.0)
     gen = check_rng(rng)
     widths = [width] * (depth + 1)
     rows = []

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils import datasets
-from course_utils._validation import check_activation, check_int, check_sizes
+from course_utils._validation import (
+    MAX_SCALE,
+    MAX_STEPS,
+    check_activation,
+    check_float,
+    check_int,
+    check_rng,
+    check_sizes,
+)
 from course_utils.mlp import MLP, ForwardCache
 from course_utils.training import History, Trainer
 
@@ -46,8 +54,7 @@ def shrink_factor(activation: str, n_var_w: float = 1 / 3) -> float:
     6.93
     """
     g = check_activation(activation)
-    if not isinstance(n_var_w, (int, float)) or isinstance(n_var_w, bool) or n_var_w <= 0:
-        raise ValueError(f"n_var_w must be a positive real number, got {n_var_w!r}")
+    n_var_w = check_float(n_var_w, "n_var_w", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     return math.sqrt(n_var_w) * abs(float(g.derivative(0.0)))
 
 
@@ -83,10 +90,13 @@ def run_saturation(
     SaturationRun
     """
     check_activation(activation)
-    steps = check_int(steps, "steps", minimum=1)
-    n_probe = check_int(n_probe, "n_probe", minimum=1)
+    steps = check_int(steps, "steps", minimum=1, maximum=MAX_STEPS)
     sizes = check_sizes([784, 200, 200, 200, 200, 10] if sizes is None else sizes)
     X, y = datasets.load_mnist("train", dtype=np.float32)
+    n_probe = check_int(n_probe, "n_probe", minimum=1, maximum=y.size)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=y.size)
+    init_seed = check_rng(init_seed, "init_seed")
+    batch_seed = check_rng(batch_seed, "batch_seed")
     X_test, y_test = datasets.load_mnist("test", dtype=np.float32)
     net = MLP(
         sizes,
