@@ -169,7 +169,7 @@ class Dense:
         if self.norm is None:
             du, dvec = dz, [dz.sum(axis=1, keepdims=True)]
         else:
-            du, dgamma, dbeta = self.norm.backward(dz, norm_cache)
+            du, dgamma, dbeta = self.norm._backward(dz, norm_cache)
             dvec = [dgamma, dbeta]
         da = self.w.T @ du if input_grad else None
         return da, [dz], [da], [du @ a.T], dvec
@@ -277,7 +277,7 @@ class Residual:
         if self.norm is None:
             dx_branch = dx_in
         else:
-            dx_branch, dgamma, dbeta = self.norm.backward(dx_in, norm_cache)
+            dx_branch, dgamma, dbeta = self.norm._backward(dx_in, norm_cache)
             dvec += [dgamma, dbeta]
         if self.train_alpha:
             dvec.append(np.sum(dout * z2, keepdims=True).reshape(1, 1))

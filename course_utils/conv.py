@@ -23,7 +23,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils._validation import check_array, check_int
+from course_utils._validation import (
+    MAX_ELEMENTS,
+    NonFiniteError,
+    _count,
+    check_array,
+    check_int,
+    check_size,
+)
 
 __all__ = ["col2im", "conv2d", "conv2d_input_grad", "im2col", "output_size"]
 
@@ -36,19 +43,52 @@ def output_size(size: int, k: int, stride: int = 1, padding: int = 0) -> int:
     ValueError
         If the (padded) input is smaller than the kernel.
     """
-    size = check_int(size, "size", minimum=1)
-    k = check_int(k, "k", minimum=1)
-    stride = check_int(stride, "stride", minimum=1)
-    padding = check_int(padding, "padding", minimum=0)
+    return _output_size(size, k, stride, padding, ("size", "k"))
+
+
+def _output_size(
+    size: object, k: object, stride: object, padding: object, names: tuple[str, str]
+) -> int:
+    """:func:`output_size` with the caller's names for ``size`` and ``k`` in its messages."""
+    size = check_int(size, names[0], minimum=1, maximum=MAX_ELEMENTS)
+    k = check_int(k, names[1], minimum=1, maximum=MAX_ELEMENTS)
+    stride = check_int(stride, "stride", minimum=1, maximum=MAX_ELEMENTS)
+    padding = check_int(padding, "padding", minimum=0, maximum=MAX_ELEMENTS)
     if size + 2 * padding < k:
         raise ValueError(
-            f"the kernel ({k}) is larger than the padded input ({size} + 2 * {padding})"
+            f"the kernel {names[1]}={_count(k)} is larger than the padded input "
+            f"({names[0]}={size} + 2 * padding={padding})"
         )
     return (size + 2 * padding - k) // stride + 1
 
 
+def _geometry(
+    shape: tuple[int, int, int, int], kh: object, kw: object, stride: object, padding: object
+) -> tuple[int, int]:
+    """Output height and width for images of ``shape``; the padded images and the patch
+    columns must fit the course's allocation limit."""
+    m, c, h, w = shape
+    ho = _output_size(h, kh, stride, padding, ("H", "kh"))
+    wo = _output_size(w, kw, stride, padding, ("W", "kw"))
+    check_size(m * c * (h + 2 * padding) * (w + 2 * padding), "padding (the padded images)")
+    check_size(c * kh * kw * m * ho * wo, "the patch columns (C kh kw x m H_out W_out)")
+    return ho, wo
+
+
+def _finite(result: np.ndarray, names: str) -> np.ndarray:
+    if not np.all(np.isfinite(result)):
+        raise NonFiniteError(
+            f"{names} too large (or not finite): the result overflows {result.dtype}"
+        )
+    return result
+
+
 def _check_images(x: object, name: str = "x") -> np.ndarray:
     arr = check_array(x, name, ndim=4)
+    if 0 in arr.shape:
+        raise ValueError(
+            f"{name} must have shape (m, C, H, W) with every size >= 1, got {arr.shape}"
+        )
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     return arr
@@ -74,8 +114,7 @@ def im2col(x: object, kh: int, kw: int, *, stride: int = 1, padding: int = 0) ->
     """
     x = _check_images(x)
     m, c, h, w = x.shape
-    ho = output_size(h, kh, stride, padding)
-    wo = output_size(w, kw, stride, padding)
+    ho, wo = _geometry(x.shape, kh, kw, stride, padding)
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     cols = np.empty((c, kh, kw, m, ho, wo), dtype=x.dtype)
     for i in range(kh):
@@ -111,8 +150,7 @@ def col2im(
     if not isinstance(x_shape, tuple | list) or len(x_shape) != 4:
         raise TypeError(f"x_shape must be a tuple (m, C, H, W), got {x_shape!r}")
     m, c, h, w = (check_int(v, f"x_shape[{k}]", minimum=1) for k, v in enumerate(x_shape))
-    ho = output_size(h, kh, stride, padding)
-    wo = output_size(w, kw, stride, padding)
+    ho, wo = _geometry((m, c, h, w), kh, kw, stride, padding)
     cols = check_array(cols, "cols", ndim=2)
     if cols.shape != (c * kh * kw, m * ho * wo):
         raise ValueError(
@@ -127,7 +165,7 @@ def col2im(
             xp[:, :, i : i + stride * ho : stride, j : j + stride * wo : stride] += blocks[
                 :, i, j
             ].transpose(1, 0, 2, 3)
-    return xp[:, :, padding : padding + h, padding : padding + w]
+    return _finite(xp[:, :, padding : padding + h, padding : padding + w], "cols")
 
 
 def _check_kernel(w: object, c_in: int) -> np.ndarray:
@@ -169,16 +207,17 @@ def conv2d(
     x = _check_images(x)
     w = _check_kernel(w, x.shape[1])
     c_out, _, kh, kw = w.shape
-    m, _, h, wd = x.shape
-    ho = output_size(h, kh, stride, padding)
-    wo = output_size(wd, kw, stride, padding)
-    z = w.reshape(c_out, -1) @ im2col(x, kh, kw, stride=stride, padding=padding)
+    m = x.shape[0]
+    ho, wo = _geometry(x.shape, kh, kw, stride, padding)
     if b is not None:
         b = check_array(b, "b", ndim=1)
         if b.shape != (c_out,):
             raise ValueError(f"b must have shape ({c_out},), got {b.shape}")
-        z += b[:, None]
-    return z.reshape(c_out, m, ho, wo).transpose(1, 0, 2, 3)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = w.reshape(c_out, -1) @ im2col(x, kh, kw, stride=stride, padding=padding)
+        if b is not None:
+            z += b[:, None]
+    return _finite(z, "x, w or b").reshape(c_out, m, ho, wo).transpose(1, 0, 2, 3)
 
 
 def conv2d_input_grad(
@@ -207,12 +246,14 @@ def conv2d_input_grad(
     dz = _check_images(dz, "dz")
     if not isinstance(x_shape, tuple | list) or len(x_shape) != 4:
         raise TypeError(f"x_shape must be a tuple (m, C, H, W), got {x_shape!r}")
-    w = _check_kernel(w, x_shape[1])
+    shape = tuple(check_int(v, f"x_shape[{k}]", minimum=1) for k, v in enumerate(x_shape))
+    w = _check_kernel(w, shape[1])
     c_out, _, kh, kw = w.shape
-    m, _, h, wd = x_shape
-    expected = (m, c_out, output_size(h, kh, stride, padding), output_size(wd, kw, stride, padding))
+    expected = (shape[0], c_out, *_geometry(shape, kh, kw, stride, padding))
     if dz.shape != expected:
         raise ValueError(f"dz must have shape {expected}, got {dz.shape}")
     dz_cols = dz.transpose(1, 0, 2, 3).reshape(c_out, -1)
-    cols = w.reshape(c_out, -1).T @ dz_cols
+    with np.errstate(over="ignore", invalid="ignore"):
+        cols = w.reshape(c_out, -1).T @ dz_cols
+    cols = _finite(cols, "dz or w")
     return col2im(cols, tuple(x_shape), kh, kw, stride=stride, padding=padding)

@@ -83,6 +83,7 @@ from collections.abc import Callable
 import numpy as np
 
 from course_utils._validation import (
+    MAX_ELEMENTS,
     MAX_SCALE,
     RngLike,
     check_bool,
@@ -893,7 +894,7 @@ def torch_linear_bias(
         Output dtype.
     """
     dims = check_shape(shape, "shape")
-    fan_in = check_int(fan_in, "fan_in", minimum=1)
+    fan_in = check_int(fan_in, "fan_in", minimum=1, maximum=MAX_ELEMENTS)
     return _uniform_array(dims, 1.0 / math.sqrt(fan_in), rng, dtype)
 
 

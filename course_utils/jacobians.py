@@ -38,6 +38,7 @@ from course_utils._validation import (
     MAX_SCALE,
     check_activation,
     check_array,
+    check_choice,
     check_float,
     check_int,
 )
@@ -299,13 +300,15 @@ def end_to_end_singular_values(
         For each depth, the singular values in decreasing order (float64).
     """
     weights = _check_weights(weights)
+    if biases is not None and (isinstance(biases, str) or not isinstance(biases, list | tuple)):
+        raise TypeError(f"biases must be a list of arrays or None, got {type(biases).__name__}")
     depths = [len(weights)] if depths is None else depths
     if not isinstance(depths, list | tuple) or len(depths) == 0:
         raise TypeError("depths must be a non-empty list of ints")
     depths = [check_int(d, "depths[i]", minimum=1, maximum=len(weights)) for d in depths]
     out = {}
     for d in sorted(set(depths)):
-        sub_b = None if biases is None else list(biases)[:d]
+        sub_b = None if biases is None else biases[:d]
         jac = end_to_end_jacobian(weights[:d], x, activation, biases=sub_b)
         out[d] = np.linalg.svd(jac, compute_uv=False)
     return out
@@ -383,10 +386,9 @@ def critical_spectrum_variance(
     float
     """
     act = check_activation(activation)
-    depth = check_int(depth, "depth", minimum=0)
+    depth = check_int(depth, "depth", minimum=0, maximum=MAX_DEPTH)
     s1 = {"gaussian": -1.0, "orthogonal": 0.0}
-    if weights not in s1:
-        raise ValueError(f"weights must be 'gaussian' or 'orthogonal', got {weights!r}")
+    weights = check_choice(weights, "weights", list(s1))
     sw = theory.critical_weight_variance(act, bias_variance)
     q = float(theory.length_fixed_point(act, sw, bias_variance))
     if not np.isfinite(q):

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils._validation import MAX_ELEMENTS, check_array, check_dtype, check_float, check_int
+from course_utils._validation import (
+    MAX_ELEMENTS,
+    MAX_SCALE,
+    check_array,
+    check_dtype,
+    check_float,
+    check_int,
+)
 
 __all__ = ["BatchNorm", "LayerNorm", "NormCache"]
 
@@ -70,14 +77,29 @@ class _Norm:
         self.gamma = np.ones((self.n, 1), dtype=self.dtype)
         self.beta = np.zeros((self.n, 1), dtype=self.dtype)
 
-    def _check_z(self, z: object) -> np.ndarray:
-        arr = check_array(z, "z", ndim=2, dtype=self.dtype)
+    def _check_z(self, z: object, name: str = "z") -> np.ndarray:
+        arr = check_array(z, name, ndim=2, dtype=self.dtype)
         if arr.shape[0] != self.n or arr.shape[1] < 1:
             raise ValueError(
-                f"z must have shape ({self.n}, m) with m >= 1 (examples in columns), "
+                f"{name} must have shape ({self.n}, m) with m >= 1 (examples in columns), "
                 f"got {arr.shape}"
             )
+        if float(np.max(np.abs(arr))) > MAX_SCALE:
+            raise ValueError(
+                f"{name} must hold values with |{name}| <= {MAX_SCALE:g} (their variance "
+                "would overflow)"
+            )
         return arr
+
+    def backward(self, dy: object, cache: NormCache):
+        """Gradients ``(dL/dz, dL/dgamma, dL/dbeta)`` from ``dy = dL/dy`` and the ``cache`` of
+        the forward pass."""
+        if not isinstance(cache, NormCache):
+            raise TypeError(f"cache must be the NormCache of a forward pass, got {cache!r:.40}")
+        dy = self._check_z(dy, "dy")
+        if dy.shape != cache.z_hat.shape:
+            raise ValueError(f"dy must have the shape of the forward pass's z, {cache.z_hat.shape}")
+        return self._backward(dy, cache)
 
     def _scale(self, z_hat: np.ndarray, inv_std: np.ndarray, batch_stats: bool):
         return self.gamma * z_hat + self.beta, NormCache(z_hat, inv_std, batch_stats)
@@ -146,7 +168,7 @@ class BatchNorm(_Norm):
         inv_std = 1.0 / np.sqrt(var + self.eps)
         return self._scale((z - mean) * inv_std, inv_std, True)
 
-    def backward(self, dy: np.ndarray, cache: NormCache):
+    def _backward(self, dy: np.ndarray, cache: NormCache):
         """``(dz, dgamma, dbeta)`` from ``dy = dL/dy`` and the forward pass's cache."""
         return _normalize_backward(dy, self.gamma, cache, axis=1)
 
@@ -186,6 +208,6 @@ class LayerNorm(_Norm):
         inv_std = 1.0 / np.sqrt(z.var(axis=0, keepdims=True) + self.eps)
         return self._scale((z - mean) * inv_std, inv_std, True)
 
-    def backward(self, dy: np.ndarray, cache: NormCache):
+    def _backward(self, dy: np.ndarray, cache: NormCache):
         """``(dz, dgamma, dbeta)`` from ``dy = dL/dy`` and the forward pass's cache."""
         return _normalize_backward(dy, self.gamma, cache, axis=0)

@@ -30,7 +30,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from course_utils._validation import NonFiniteError, check_array, check_choice
+from course_utils._validation import (
+    MAX_ELEMENTS,
+    NonFiniteError,
+    check_array,
+    check_choice,
+    check_dtype,
+    check_int,
+)
 
 __all__ = [
     "OUTPUTS",
@@ -131,6 +138,13 @@ _PREPARE = {"softmax": _prepare_softmax, "sigmoid": _prepare_sigmoid, "linear": 
 
 def take_examples(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Select the examples ``idx`` of prepared targets (labels ``(m,)`` or columns ``(K, m)``)."""
+    if not isinstance(y, np.ndarray) or y.ndim not in (1, 2):
+        raise TypeError("y must be prepared targets: an array of labels (m,) or columns (K, m)")
+    if not isinstance(idx, np.ndarray) or idx.ndim != 1 or idx.dtype.kind not in "iu":
+        raise TypeError("idx must be a 1-D integer array of example indices")
+    m = y.shape[-1]
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= m):
+        raise ValueError(f"idx must hold example indices in [0, {m}), got {idx.min()}..{idx.max()}")
     return y[idx] if y.ndim == 1 else y[:, idx]
 
 
@@ -263,7 +277,9 @@ class FusedLoss:
         Softmax: int labels ``(m,)`` (dtype intp) or float ``(K, m)``; sigmoid and linear:
         float ``(K, m)`` in ``dtype``. Raises ``TypeError`` / ``ValueError`` naming ``y``.
         """
-        return _PREPARE[self.output](y, k, m, np.dtype(dtype))
+        k = check_int(k, "k", minimum=1, maximum=MAX_ELEMENTS)
+        m = check_int(m, "m", minimum=1, maximum=MAX_ELEMENTS)
+        return _PREPARE[self.output](y, k, m, check_dtype(dtype))
 
 
 def fused(output: str) -> FusedLoss:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_utils import initializers
-from course_utils._validation import RngLike, check_float, check_int, check_rng
+from course_utils._validation import MAX_SCALE, RngLike, check_float, check_int, check_rng
 from course_utils.mlp import MLP
 
 __all__ = ["LSUVReport", "lsuv"]
@@ -134,7 +134,9 @@ def lsuv(
     x = net._check_x(x)
     tol = check_float(tol, "tol", minimum=0.0, strict_min=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    target_var = check_float(target_var, "target_var", minimum=0.0, strict_min=True)
+    target_var = check_float(
+        target_var, "target_var", minimum=0.0, strict_min=True, maximum=MAX_SCALE
+    )
     for flag, name in ((orthonormal, "orthonormal"), (include_output, "include_output")):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
@@ -163,9 +165,9 @@ def lsuv(
                 var = float(np.var(_layer_output(new, batch(), layer), dtype=np.float64))
                 if not (np.isfinite(var) and var > 0.0):
                     raise ValueError(
-                        f"the output of layer {layer + 1} has variance {var} on the batch; "
-                        "LSUV cannot rescale it to the target (check the data and the "
-                        "previous layers)"
+                        f"the output of layer {layer + 1} has variance {var} on the batch of "
+                        "x; LSUV cannot rescale it to target_var (check x and the previous "
+                        "layers)"
                     )
                 if abs(var - target_var) < tol or count == max_iter:
                     break

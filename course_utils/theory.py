@@ -583,10 +583,10 @@ def _check_variances(
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     sw = check_array(weight_variance, "weight_variance", dtype=np.float64)
     sb = check_array(bias_variance, "bias_variance", dtype=np.float64)
-    if np.any(sw <= 0):
-        raise ValueError("weight_variance (sigma_w^2) must be > 0")
-    if np.any(sb < 0):
-        raise ValueError("bias_variance (sigma_b^2) must be >= 0")
+    if np.any(sw <= 0) or np.any(sw > MAX_SCALE):
+        raise ValueError(f"weight_variance (sigma_w^2) must be > 0 and <= {MAX_SCALE:g}")
+    if np.any(sb < 0) or np.any(sb > MAX_SCALE):
+        raise ValueError(f"bias_variance (sigma_b^2) must be >= 0 and <= {MAX_SCALE:g}")
     try:
         sw, sb = np.broadcast_arrays(sw, sb)
     except ValueError as exc:
@@ -628,8 +628,8 @@ def length_map(
     """
     act = check_activation(activation)
     q_arr = check_array(q, "q", dtype=np.float64)
-    if np.any(q_arr < 0):
-        raise ValueError("q must be >= 0 (it is a mean square)")
+    if np.any(q_arr < 0) or np.any(q_arr > MAX_SCALE):
+        raise ValueError(f"q must be >= 0 (it is a mean square) and <= {MAX_SCALE:g}")
     sw, sb, scalar = _check_variances(weight_variance, bias_variance)
     q_arr, sw, sb = np.broadcast_arrays(q_arr, sw, sb)
     out = sw * _expect_1d(act, q_arr, "second") + sb

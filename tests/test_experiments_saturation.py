@@ -16,9 +16,15 @@ def test_shrink_factor_exact_values():
     assert saturation.shrink_factor("tanh", 1.0) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, "1", True, None])
+@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), 1e31])
 def test_shrink_factor_rejects_bad_n_var_w(bad):
     with pytest.raises(ValueError, match="n_var_w"):
+        saturation.shrink_factor("logistic", bad)
+
+
+@pytest.mark.parametrize("bad", ["1", True, None])
+def test_shrink_factor_rejects_non_numbers(bad):
+    with pytest.raises(TypeError, match="n_var_w"):
         saturation.shrink_factor("logistic", bad)
 
 

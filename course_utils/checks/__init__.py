@@ -235,6 +235,10 @@ def describe_gap(
     sig_figs : int
         Precision of the comparisons of magnitudes.
     """
+    value = check_float(value, "value")
+    reference = check_float(reference, "reference")
+    sig_figs = check_int(sig_figs, "sig_figs", minimum=1, maximum=15)
+    factors = _check_factors(factors)
     if value == 0.0:
         return "It is 0, and the answer is not zero."
     if reference == 0.0:
@@ -623,7 +627,9 @@ def run_experiment(
     """
     _check_str(name, "name")
     low = check_float(low, "low")
-    high = check_float(high, "high", minimum=low)
+    high = check_float(high, "high")
+    if high < low:
+        raise ValueError(f"low must be <= high, got low={low:g} and high={high:g}")
     for text, label in ((too_low, "too_low"), (too_high, "too_high"), (on_pass, "on_pass")):
         _check_str(text, label)
     if func is None or func is Ellipsis:

@@ -19,9 +19,12 @@ import numpy as np
 from course_utils import activations, datasets, initializers
 from course_utils._validation import (
     MAX_DEPTH,
+    MAX_SCALE,
     MAX_TRIALS,
+    NonFiniteError,
     RngLike,
     check_activation,
+    check_array,
     check_choice,
     check_dtype,
     check_float,
@@ -48,6 +51,14 @@ __all__ = [
 
 #: Weight distributions of the lesson: i.i.d. Gaussian or scaled (semi-)orthogonal.
 KINDS = ("gaussian", "orthogonal")
+
+
+def _check_variances(weight_variance: object, bias_variance: object) -> tuple[float, float]:
+    """``sigma_w^2 > 0`` and ``sigma_b^2 >= 0``, both at most ``MAX_SCALE``."""
+    sw = check_float(
+        weight_variance, "weight_variance", minimum=0.0, strict_min=True, maximum=MAX_SCALE
+    )
+    return sw, check_float(bias_variance, "bias_variance", minimum=0.0, maximum=MAX_SCALE)
 
 
 def random_net(
@@ -84,8 +95,7 @@ def random_net(
     weights, biases : list of ndarray
     """
     widths = check_sizes(widths, "widths")
-    sw = check_float(weight_variance, "weight_variance", minimum=0.0, strict_min=True)
-    sb = check_float(bias_variance, "bias_variance", minimum=0.0)
+    sw, sb = _check_variances(weight_variance, bias_variance)
     kind = check_choice(kind, "kind", KINDS)
     gen = check_rng(rng)
     dt = check_dtype(dtype)
@@ -222,11 +232,11 @@ def signal_propagation(
     the exact Jacobian-vector product, ``dz_l = W_l (g'(z_(l-1)) * dz_(l-1))``.
     """
     act = check_activation(activation)
-    sw = check_float(weight_variance, "weight_variance", minimum=0.0, strict_min=True)
-    sb = check_float(bias_variance, "bias_variance", minimum=0.0)
+    sw, sb = _check_variances(weight_variance, bias_variance)
     width = check_int(width, "width", minimum=2)
-    depth = check_int(depth, "depth", minimum=1)
-    q0 = check_float(q0, "q0", minimum=0.0, strict_min=True)
+    check_size(width * width, "width x width (a weight matrix)")
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    q0 = check_float(q0, "q0", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
     c0 = check_float(c0, "c0", minimum=-1.0, maximum=1.0)
     gen = check_rng(rng)
     g = gen.standard_normal((width, 3))
@@ -239,13 +249,19 @@ def signal_propagation(
     weights, biases = random_net([width] * (depth + 1), sw, sb, kind, rng=gen)
     q, c, chi = np.empty(depth), np.empty(depth), np.empty(depth)
     a, dz_prev, slope = x, v, np.ones(width)
-    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):  # noqa: E741
-        z = w @ a + b[:, None]
-        dz = w @ (slope * dz_prev)
-        q[l] = np.mean(z[:, 0] ** 2)
-        c[l] = (z[:, 0] @ z[:, 1]) / np.sqrt((z[:, 0] @ z[:, 0]) * (z[:, 1] @ z[:, 1]))
-        chi[l] = (dz @ dz) / (dz_prev @ dz_prev) if l > 0 else np.nan
-        a, slope, dz_prev = act(z), act.derivative(z[:, 0]), dz
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):  # noqa: E741
+            z = w @ a + b[:, None]
+            dz = w @ (slope * dz_prev)
+            q[l] = np.mean(z[:, 0] ** 2)
+            c[l] = (z[:, 0] @ z[:, 1]) / np.sqrt((z[:, 0] @ z[:, 0]) * (z[:, 1] @ z[:, 1]))
+            chi[l] = (dz @ dz) / (dz_prev @ dz_prev) if l > 0 else np.nan
+            if not (np.isfinite(q[l]) and np.isfinite(c[l]) and (l == 0 or np.isfinite(chi[l]))):
+                raise NonFiniteError(
+                    f"the signal overflows float64 at layer {l + 1}: weight_variance, "
+                    "bias_variance or q0 is too large for this depth"
+                )
+            a, slope, dz_prev = act(z), act.derivative(z[:, 0]), dz
     # the first layer's tangent enters as a_0 = x (no activation before it)
     chi[0] = (weights[0] @ v) @ (weights[0] @ v) / (v @ v)
     return SignalRun(q, c, chi)
@@ -324,7 +340,8 @@ def train_deep(
     is initialized by :func:`random_net` with the same ``sigma_w^2``, ``sigma_b^2`` and
     ``kind``; training is SGD with momentum in float32 (:func:`course_utils.training.train`).
     """
-    depth = check_int(depth, "depth", minimum=2)
+    x = check_array(x, "x", ndim=2)
+    depth = check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
     gen = check_rng(rng)
     widths = [x.shape[0]] + [width] * (depth - 1) + [10]
@@ -366,6 +383,9 @@ def trainability_grid(
     -------
     ndarray, shape (len(depths), len(weight_variances))
     """
+    for name, values in (("depths", depths), ("weight_variances", weight_variances)):
+        if isinstance(values, str) or not isinstance(values, list | tuple | np.ndarray):
+            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
     gen = check_rng(rng)
     acc = np.empty((len(depths), len(weight_variances)))
     for i, d in enumerate(depths):

@@ -22,7 +22,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from course_utils import blocknet, datasets, theory, training
-from course_utils._validation import check_choice, check_float, check_int
+from course_utils._validation import (
+    MAX_DEPTH,
+    MAX_SCALE,
+    NonFiniteError,
+    check_choice,
+    check_float,
+    check_int,
+    check_size,
+)
+from course_utils.experiments.base import check_scale
 
 __all__ = [
     "RULES",
@@ -116,14 +125,21 @@ def _train(net: blocknet.BlockNet, lr: float, seed: int) -> tuple[float, int | N
         return net.accuracy(x_test, y_test), None
 
 
+def _check_depth_width(depth: object, width: object) -> tuple[int, int]:
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    width = check_int(width, "width", minimum=2)
+    check_size(width * max(width, 784), "width x max(width, 784) (a weight matrix)")
+    return depth, width
+
+
 def sweep_model(
     hidden: str, norm: str | None, scale: float, *, depth: int = 6, width: int = 32, seed: int = 0
 ) -> blocknet.BlockNet:
     """The plain net of the sweep: ``depth`` hidden layers of ``width`` units on MNIST,
     Xavier (tanh) or He (ReLU) weights times ``scale``, optionally BatchNorm."""
     hidden = check_choice(hidden, "hidden", ["tanh", "relu"])
-    depth = check_int(depth, "depth", minimum=1)
-    width = check_int(width, "width", minimum=2)
+    depth, width = _check_depth_width(depth, width)
+    scale = check_scale(scale)
     init = "xavier_normal" if hidden == "tanh" else "he_normal"
     return blocknet.plain_net(
         [784] + [width] * depth + [10],
@@ -153,6 +169,12 @@ def scale_sweep(
     training (e.g. undo the scale on some layers).
     """
     lr = Budget.lr if lr is None else check_float(lr, "lr", minimum=0.0, strict_min=True)
+    if isinstance(scales, str) or not isinstance(scales, Sequence | np.ndarray) or not len(scales):
+        raise TypeError(f"scales must be a non-empty list of weight scales, got {scales!r:.40}")
+    scales = [check_scale(v, f"scales[{i}]") for i, v in enumerate(scales)]
+    depth, width = _check_depth_width(depth, width)
+    if modify is not None and not callable(modify):
+        raise TypeError(f"modify must be a function modify(net, scale) or None, got {modify!r:.40}")
     out = []
     for scale in scales:
         net = sweep_model(hidden, norm, scale, depth=depth, width=width, seed=seed)
@@ -180,7 +202,7 @@ def residual_model(
 ) -> blocknet.BlockNet:
     """A ReLU residual MLP (stem, ``n_blocks`` two-layer branches, output) for a rule."""
     rule = check_choice(rule, "rule", list(RULES))
-    n_blocks = check_int(n_blocks, "n_blocks", minimum=0)
+    n_blocks = check_int(n_blocks, "n_blocks", minimum=0, maximum=MAX_DEPTH)
     return blocknet.residual_net(
         n_in, width, n_blocks, 10, rng=seed, dtype=dtype, **RULES[rule](n_blocks)
     )
@@ -191,6 +213,8 @@ def stream_second_moments(
 ) -> np.ndarray:
     """Measured ``E[x_l^2]`` of the residual stream at ``l = 0`` (after the stem) and after
     each of ``n_blocks`` blocks, for inputs ``x ~ N(0, I)`` of size ``width`` (float64)."""
+    m = check_int(m, "m", minimum=1, maximum=4000)
+    seed = check_int(seed, "seed", minimum=0)
     net = residual_model(rule, n_blocks, n_in=width, width=width, seed=seed, dtype=np.float64)
     x = np.random.default_rng(seed + 1).standard_normal((width, m))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -208,8 +232,8 @@ def stream_theory(rule: str, n_blocks: int, q0: float = 1.0) -> np.ndarray:
     pre-LayerNorm (``E[LN(x)^2] = 1``), ``q0`` for branches that start at zero.
     """
     rule = check_choice(rule, "rule", list(RULES))
-    n_blocks = check_int(n_blocks, "n_blocks", minimum=0)
-    q0 = check_float(q0, "q0", minimum=0.0)
+    n_blocks = check_int(n_blocks, "n_blocks", minimum=0, maximum=MAX_DEPTH)
+    q0 = check_float(q0, "q0", minimum=0.0, maximum=MAX_SCALE)
     kw = RULES[rule](n_blocks)
     l = np.arange(n_blocks + 1)  # noqa: E741
     alpha2 = (kw.get("alpha", 1.0) * kw.get("branch_scale", 1.0)) ** 2
@@ -217,7 +241,14 @@ def stream_theory(rule: str, n_blocks: int, q0: float = 1.0) -> np.ndarray:
         return np.full(n_blocks + 1, q0)
     if kw.get("norm") == "layer":
         return q0 + alpha2 * l
-    return q0 * (1.0 + alpha2) ** l
+    with np.errstate(over="ignore"):
+        q = q0 * (1.0 + alpha2) ** l
+    if not np.all(np.isfinite(q)):
+        raise NonFiniteError(
+            f"the predicted E[x^2] overflows float64 after {int(np.argmin(np.isfinite(q)))} "
+            f"blocks: n_blocks={n_blocks} is too deep for the rule {rule!r} with q0={q0:g}"
+        )
+    return q
 
 
 def residual_accuracy(rule: str, n_blocks: int, *, width: int = 32, seed: int = 0) -> float:
@@ -246,7 +277,8 @@ def activation_std_theory(
     weight variance multiplied by ``scale**2``. The std is then ``sqrt(E[g^2] - E[g]^2)``.
     """
     hidden = check_choice(hidden, "hidden", ["tanh", "relu"])
-    scale = check_float(scale, "scale", minimum=0.0, strict_min=True)
+    scale = check_scale(scale)
+    depth, width = _check_depth_width(depth, width)
     if norm == "batch":
         q = np.ones(depth)
     else:
@@ -255,6 +287,11 @@ def activation_std_theory(
             q = theory.predict_variances(widths, "xavier_normal", "tanh", gain=scale)["z_var"]
         else:  # ReLU is homogeneous: layer l's variance carries scale**2 once per layer
             q = theory.predict_variances(widths, "he_normal", "relu")["z_var"]
-            q = q * scale ** (2.0 * np.arange(1, depth + 1))
+            with np.errstate(over="ignore", under="ignore"):
+                q = q * scale ** (2.0 * np.arange(1, depth + 1))
+            if not np.all(np.isfinite(q)):
+                raise NonFiniteError(
+                    f"scale={scale:g} over depth={depth} layers makes Var(z) overflow float64"
+                )
     moments = theory.gaussian_moments(hidden, q)
     return np.sqrt(moments["second"] - moments["mean"] ** 2)

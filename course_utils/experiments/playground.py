@@ -151,7 +151,7 @@ def make_network(label: str, *, sizes: Sequence[int] = SIZES, rng: RngLike = Non
         Randomness of the weights.
     """
     fn = initializer(label)
-    sizes = list(sizes)
+    sizes = check_sizes(sizes)
     return MLP(sizes, hidden="relu", output="sigmoid", init=[fn] * (len(sizes) - 1), rng=rng)
 
 

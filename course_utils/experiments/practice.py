@@ -19,11 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils import activations, conv, datasets, initializers, summary, theory
+from course_utils import conv, datasets, initializers, summary, theory
 from course_utils._validation import (
     MAX_DEPTH,
+    MAX_SCALE,
+    MAX_TRIALS,
     RngLike,
     check_activation,
+    check_array,
     check_float,
     check_int,
     check_rng,
@@ -83,7 +86,12 @@ def default_runs(
         The dictionaries of :func:`course_utils.theory.predict_variances` and
         :func:`course_utils.theory.simulate_variances` (inputs N(0, 1)).
     """
-    depth = check_int(depth, "depth", minimum=1)
+    if not isinstance(inits, Mapping) or not inits:
+        raise TypeError(
+            "inits must be a non-empty dict label -> (initializer name, keyword arguments), "
+            f"got {type(inits).__name__}"
+        )
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
     gen = check_rng(rng)
     widths = [width] * (depth + 1)
@@ -106,11 +114,14 @@ def layer_factors(
     for ``Var(dL/dz)`` read from the last layer towards layer ``skip + 1``. Leaving out the
     first layers ignores the transient while the signal settles at its fixed point.
     """
-    z = np.asarray(z_var, dtype=np.float64)
-    g = np.asarray(grad_var, dtype=np.float64)
+    z = check_array(z_var, "z_var", ndim=1, dtype=np.float64)
+    g = check_array(grad_var, "grad_var", ndim=1, dtype=np.float64)
+    if np.any(z <= 0) or np.any(g <= 0):
+        raise ValueError("z_var and grad_var must hold variances > 0")
+    skip = check_int(skip, "skip", minimum=0)
     n = z.size - skip - 1
     if n < 1 or g.size != z.size:
-        raise ValueError("need more layers than skip + 1, and z_var and grad_var of one length")
+        raise ValueError("z_var and grad_var need more than skip + 1 layers, and one length each")
     return float((z[-1] / z[skip]) ** (1 / n)), float((g[skip] / g[-1]) ** (1 / n))
 
 
@@ -185,9 +196,17 @@ def conv_stack(
         ``"fan_in"`` per layer.
     """
     gen = check_rng(rng)
-    n_trials = check_int(n_trials, "n_trials", minimum=1)
-    act = activations.get(activation)
-    x = np.asarray(x, dtype=np.float64)
+    n_trials = check_int(n_trials, "n_trials", minimum=1, maximum=MAX_TRIALS)
+    act = check_activation(activation)
+    x = check_array(x, "x", ndim=4, dtype=np.float64)
+    if x.size and float(np.max(np.abs(x))) > MAX_SCALE:
+        raise ValueError(f"x must hold values with |x| <= {MAX_SCALE:g}")
+    channels = check_int(channels, "channels", minimum=1)
+    depth = check_int(depth, "depth", minimum=1, maximum=(min(x.shape[2:]) - 1) // 2)
+    if not callable(weight_var):
+        raise TypeError(
+            f"weight_var must be a function of the kernel shape, got {weight_var!r:.40}"
+        )
     measured = np.zeros(depth)
     predicted, fan_ins = [], []
     second = float(np.mean(x**2))
@@ -219,6 +238,13 @@ def conv_layer_factors(
     gradients are N(0, 1). The backward factor is measured on input pixels at least
     ``k - 1`` away from the border, which every kernel position reaches.
     """
+    c_in = check_int(c_in, "c_in", minimum=1)
+    c_out = check_int(c_out, "c_out", minimum=1)
+    k = check_int(k, "k", minimum=1)
+    size = check_int(size, "size", minimum=k)
+    m = check_int(m, "m", minimum=1)
+    check_size(m * max(c_in, c_out) * size * size, "m x channels x size x size (the images)")
+    check_size(c_in * k * k * m * size * size, "the patch columns (c_in k k x m size size)")
     gen = check_rng(rng)
     x = gen.standard_normal((m, c_in, size, size))
     w = gen.standard_normal((c_out, c_in, k, k))
