@@ -7,21 +7,12 @@ import math
 
 import numpy as np
 import pytest
-from test_exercise_feedback import HOSTILE, revealed, wrong_answers
+from test_exercise_feedback import HOSTILE, revealed, without_echoes, wrong_answers
 
 from course_utils import datasets
 from course_utils.checks import Feedback, nb01
 from course_utils.experiments.playground import SIZES, PlaygroundModel, init_std
 from course_utils.mlp import MLP
-
-
-def _without_echoes(message: str, guess: object, measured: float) -> str:
-    """The message without the two numbers it may show: the learner's own prediction and
-    the measurement the cell has just revealed."""
-    message = message.replace(f"({measured:.3g})", "")
-    if isinstance(guess, float) and math.isfinite(guess):
-        message = message.replace(f"({guess:.3g})", "")
-    return message
 
 # ---------------------------------------------------------------------------- exercise 1
 
@@ -119,7 +110,7 @@ def test_signal_growth_wrong_predictions_fail_without_the_theory_value():
         tried += 1
         assert not fb, (guess, fb)
         # the measurement has been revealed by the cell; the theory's 16 must not appear
-        rest = _without_echoes(fb.message, guess, measured)
+        rest = without_echoes(fb.message, guess, measured)
         assert revealed(rest, 16.0) == [] and revealed(rest, measured) == [], fb.message
         if isinstance(guess, float) and guess > 0 and "too " in fb.message:
             assert ("too large" in fb.message) == (guess > measured)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from test_exercise_feedback import HOSTILE, revealed, wrong_answers
+from test_exercise_feedback import HOSTILE, revealed, without_echoes, wrong_answers
 
 from course_utils import signals
 from course_utils.checks import Feedback, nb02
@@ -32,15 +32,6 @@ def test_not_filled_in(check, empty):
     assert "not filled in" in fb.message
     assert str(fb).startswith("NOT YET")
 
-
-
-def _without_echoes(message: str, guess: object, measured: float) -> str:
-    """The message without the two numbers it may show: the learner's own prediction and
-    the measurement the cell has just revealed."""
-    message = message.replace(f"({measured:.3g})", "")
-    if isinstance(guess, float) and math.isfinite(guess):
-        message = message.replace(f"({guess:.3g})", "")
-    return message
 
 # ---------------------------------------------------------------------------- exercise 1
 
@@ -88,7 +79,7 @@ def test_deep_linear_wrong_predictions_fail():
         tried += 1
         assert not fb, (guess, fb)
         # the cell has revealed the measurement; nothing else in the message gives it
-        rest = _without_echoes(fb.message, guess, expected)
+        rest = without_echoes(fb.message, guess, expected)
         assert revealed(rest, expected) == [], fb.message
     assert tried >= 30
 
@@ -178,7 +169,7 @@ def test_growth_prediction_messages_never_show_the_theory_value():
         fb = nb02.check_growth_prediction(guess, measured)
         tried += 1
         assert not fb, (guess, fb)
-        rest = _without_echoes(fb.message, guess, measured)
+        rest = without_echoes(fb.message, guess, measured)
         assert revealed(rest, theory) == [] and revealed(rest, measured) == [], fb.message
     assert tried >= 30
     assert "positive" in nb02.check_growth_prediction(-3.0, measured).message

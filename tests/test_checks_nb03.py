@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from test_exercise_feedback import HOSTILE, revealed, wrong_answers
+from test_exercise_feedback import HOSTILE, revealed, without_echoes, wrong_answers
 
 from course_utils import activations
 from course_utils.checks import Feedback, nb03
@@ -31,15 +31,6 @@ def test_not_filled_in(check, empty):
     assert not fb
     assert "not filled in" in fb.message
 
-
-
-def _without_echoes(message: str, guess: object, measured: float) -> str:
-    """The message without the two numbers it may show: the learner's own prediction and
-    the measurement the cell has just revealed."""
-    message = message.replace(f"({measured:.3g})", "")
-    if isinstance(guess, float) and math.isfinite(guess):
-        message = message.replace(f"({guess:.3g})", "")
-    return message
 
 # ---------------------------------------------------------------------------- exercise 1
 
@@ -89,7 +80,7 @@ def test_gradient_shrink_wrong_predictions_never_show_the_theory(measured_shrink
         fb = nb03.check_gradient_shrink_prediction(guess, measured_shrink)
         tried += 1
         assert not fb, (guess, fb)
-        rest = _without_echoes(fb.message, guess, measured_shrink)
+        rest = without_echoes(fb.message, guess, measured_shrink)
         assert revealed(rest, THEORY_SHRINK) == [], fb.message
         assert revealed(rest, measured_shrink) == [], fb.message
     assert tried >= 30

@@ -180,6 +180,15 @@ def revealed(message: str, expected: float) -> list[str]:
     return hits
 
 
+def without_echoes(message: str, guess: object, measured: float) -> str:
+    """A prediction check's message without the two numbers it may show: the learner's own
+    prediction and the measurement the cell has just revealed."""
+    message = message.replace(f"({measured:.3g})", "")
+    if isinstance(guess, float) and math.isfinite(guess):
+        message = message.replace(f"({guess:.3g})", "")
+    return message
+
+
 def wrong_answers(expected: float, slips: list[float]) -> list[float]:
     rng = np.random.default_rng(12)
     random = [expected * math.exp(u) for u in rng.uniform(-6, 6, 12) if abs(u) > 0.05]

@@ -14,8 +14,6 @@ the expected value.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from course_utils import signals
