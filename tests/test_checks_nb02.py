@@ -12,7 +12,7 @@ from test_exercise_feedback import HOSTILE, revealed, without_echoes, wrong_answ
 from course_utils import signals
 from course_utils.checks import Feedback, nb02
 
-S = 1000 ** (-1 / 30)
+S = 1000 ** (-1 / 50)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_depth_below_slips(answer, fragment):
 # ---------------------------------------------------------------------------- exercise 3
 
 
-def _experiment(s, depth=30):
+def _experiment(s, depth=50):
     return lambda: signals.linear_layer_stds("lecun_normal", 256, depth, s, m=32, rng=0)
 
 
@@ -134,9 +134,10 @@ def test_shrink_experiment_unchanged_fails_solution_passes():
     [
         (_experiment(S**2), "not s²"),  # the variance's factor per layer
         (_experiment(1 / S), "too high"),  # a growth instead of a shrinkage
-        (_experiment(0.85), "too high"),
-        (_experiment(0.75), "too low"),
-        (_experiment(S, depth=20), "keep the depth"),
+        (_experiment(0.88), "too high"),
+        (_experiment(0.86), "too low"),
+        (_experiment(S, depth=30), "keep the depth"),
+        (_experiment(0.8, depth=30), "keep the depth"),
         (_experiment(-1.0), "raised ValueError"),
         (lambda: "stds", "Could not measure"),
         (lambda: 1 / 0, "ZeroDivisionError"),

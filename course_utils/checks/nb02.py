@@ -2,7 +2,7 @@
 
 Five exercises: predict the output of a deep linear net ``W = 1.2 I`` before running it
 (:func:`check_deep_linear_prediction`), compute the depth at which ``0.5^(L-1)`` drops below
-one millionth (:func:`check_depth_below`), change the scale of a 30-layer random linear net
+one millionth (:func:`check_depth_below`), change the scale of a 50-layer random linear net
 until the signal shrinks a thousandfold (:func:`check_shrink_experiment`, runs the learner's
 function), explain why float64 only postpones an overflow
 (:func:`check_why_float64_postpones`), and predict the shrinkage of the std over 40 layers at
@@ -57,8 +57,8 @@ HINTS = {
     ),
     "ex3": (
         "With N(0, 1/n) weights the std keeps its size; the scale s multiplies it once per "
-        "layer. Which s makes 30 such factors a thousandth?",
-        "s^30 = 1/1000, so s = 1000^(-1/30); put that in place of 1.0.",
+        "layer. Which s makes 50 such factors a thousandth?",
+        "s^50 = 1/1000, so s = 1000^(-1/50); put that in place of 1.0.",
     ),
     "ex4": (
         "How does the signal's size depend on depth: linearly, or by a factor per layer?",
@@ -177,8 +177,8 @@ def check_depth_below(answer: object) -> Feedback:
 # ---------------------------------------------------------------------------------------------
 # Exercise 3: modify the experiment
 
-#: Setup of exercise 3: 30 linear layers; the std must shrink by 1000, within a factor 1.5.
-SHRINK_DEPTH, SHRINK_FACTOR, SHRINK_SLACK = 30, 1000.0, 1.5
+#: Setup of exercise 3: 50 linear layers; the std must shrink by 1000, within a factor 1.5.
+SHRINK_DEPTH, SHRINK_FACTOR, SHRINK_SLACK = 50, 1000.0, 1.5
 
 
 def _shrink_of(stds: object) -> float:
@@ -207,8 +207,8 @@ def check_shrink_experiment(experiment: object) -> Feedback:
         too_low="The signal shrinks too much: raise s. (A factor s on the std per layer, "
         "not s² as on the variance.)",
         too_high="The signal does not shrink enough: lower s; the std changes by a factor s "
-        "per layer, 30 times.",
-        on_pass="Thirty factors s multiply to a thousandth: s^30 = 1/1000.",
+        f"per layer, {SHRINK_DEPTH} times.",
+        on_pass=f"{SHRINK_DEPTH} factors s multiply to a thousandth: s^{SHRINK_DEPTH} = 1/1000.",
     )
 
 
