@@ -79,22 +79,26 @@ SCALAR = {
     "nb01.ex1": (
         nb01.check_too_small_std,
         lambda: math.sqrt(0.01 / 50),
-        [0.01, 0.01 / math.sqrt(50), math.sqrt(1 / 50), 0.01 / 50, math.sqrt(0.01 / 6)],
+        [
+            0.01,
+            0.01 / math.sqrt(50),
+            math.sqrt(1 / 50),
+            0.01 / 50,
+            math.sqrt(0.01 / 6),
+            math.sqrt(1 / 6),
+        ],
     ),
-    "nb02.ex1": (nb02.check_deep_linear_output, lambda: 2 * 1.2**5, [2 * 1.2**6, 1.2**5]),
     "nb02.ex2": (nb02.check_depth_below, lambda: 21, [20, 22, 1]),
-    "nb02.ex3": (
-        nb02.check_shrink_scale,
-        lambda: 1000 ** (-1 / 30),
-        [1000 ** (1 / 30), 1000 ** (-1 / 15), math.log(1000 ** (-1 / 30))],
-    ),
-    "nb03.ex1": (nb03.check_chain_bound, lambda: 0.25**6, [6 / 4, 0.25**5, 0.25**7, 0.5**6]),
     "nb03.ex2": (
         nb03.check_saturation_threshold,
         lambda: 2 * math.acosh(math.sqrt(10)),
-        [math.log(40), -2 * math.acosh(math.sqrt(10)), math.acosh(math.sqrt(10))],
+        [
+            math.log(40),
+            math.log(400),
+            -2 * math.acosh(math.sqrt(10)),
+            math.acosh(math.sqrt(10)),
+        ],
     ),
-    "nb03.ex3": (nb03.check_softsign_gap, lambda: 999, [1000, math.atanh(0.999)]),
     "nb04.ex1": (nb04.check_product_variance, lambda: 1 * 9 + 4 * 4 + 4 * 9, [36, 25, 65]),
     "nb04.ex2": (nb04.check_xavier_std, lambda: 1 / 16, [1 / 256, math.sqrt(2 / 256)]),
     "nb04.ex3": (nb04.check_mnist_first_layer_variance, _mnist_second_moment, []),
@@ -176,6 +180,15 @@ def revealed(message: str, expected: float) -> list[str]:
     return hits
 
 
+def without_echoes(message: str, guess: object, measured: float) -> str:
+    """A prediction check's message without the two numbers it may show: the learner's own
+    prediction and the measurement the cell has just revealed."""
+    message = message.replace(f"({measured:.3g})", "")
+    if isinstance(guess, float) and math.isfinite(guess):
+        message = message.replace(f"({guess:.3g})", "")
+    return message
+
+
 def wrong_answers(expected: float, slips: list[float]) -> list[float]:
     rng = np.random.default_rng(12)
     random = [expected * math.exp(u) for u in rng.uniform(-6, 6, 12) if abs(u) > 0.05]
@@ -232,20 +245,16 @@ def test_issue_slips_are_diagnosed():
     other_seed = nb00.check_layer_weights(initializers.he_normal((300, 784), rng=5))
     assert "rng=0" in other_seed.message
     assert "0.01" in nb01.check_too_small_std(math.sqrt(1 / 50)).message
-    assert "ln 40" in nb03.check_saturation_threshold(math.log(40)).message
+    assert "sqrt(1/6)" in nb01.check_too_small_std(math.sqrt(1 / 6)).message
+    assert "ln 40," in nb03.check_saturation_threshold(math.log(40)).message
+    assert "ln 400" in nb03.check_saturation_threshold(math.log(400)).message
     assert "fan-in" in nb06.check_logistic_taylor_variance(16 / 200).message
-    net, x, y = nb01.symmetric_network()
-    summed = 400 * net.backward(net.forward(x), y).dW[0]
-    assert "summed over the 400 examples" in nb01.check_gradient_rows(summed).message
 
 
 def test_array_and_choice_checks_reveal_nothing_and_never_crash():
     for answer in HOSTILE + [np.full((6, 2), 1e300), np.full((6, 2), 10.0)]:
-        fb = nb01.check_gradient_rows(answer)
-        assert not fb and "out of any sensible range" not in fb.message
         assert not nb00.check_layer_weights(answer)
         assert not nb07.check_saturation(answer)
-        assert not nb01.check_zero_init_gradient(answer)
     predictions = nb07.zero_init_predictions()
     n = int(np.unique(predictions).size)
     for accuracy in HOSTILE + [1.0, 0.5, 0.01, 10.0]:
@@ -425,10 +434,10 @@ def test_explain_checks_give_feedback_per_option(module, check, options):
 
 def test_prediction_check_explains_the_gap_of_each_misconception():
     measured = nb02.measured_growth()
-    assert 0.9 < measured / 1.25**30 < 1.1, "the measurement follows the theory s^L"
-    assert nb02.check_growth_prediction(1.25**30, measured)
+    assert 0.9 < measured / 0.9**40 < 1.1, "the measurement follows the theory s^L"
+    assert nb02.check_growth_prediction(0.9**40, measured)
     seen = set()
-    for wrong in (1.25 * 30, 1.25**60, 1 + 0.25 * 30, 1.0):
+    for wrong in (0.9 * 40, 0.9**80, 1 - 0.1 * 40, 1.0):
         fb = nb02.check_growth_prediction(wrong, measured)
         assert not fb
         seen.add(fb.message)

@@ -1,4 +1,13 @@
-"""Checks for the exercises of ``01_why_initialization_matters.ipynb``."""
+"""Checks for the exercises of ``01_why_initialization_matters.ipynb``.
+
+Four exercises of four kinds: compute the standard deviation of a "Too small" weight
+(:func:`check_too_small_std`), predict how much a ReLU network with ``Var(W) = 4/n_in``
+amplifies the signal's second moment before measuring it
+(:func:`check_signal_growth_prediction`), change the weight scale of a "Too large" playground
+run until no ReLU unit dies (:func:`check_no_dead_units`, runs the learner's function), and
+explain why the units of a constant initialization stay copies of each other
+(:func:`check_why_rows_stay_equal`). No failing message contains the expected value.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +16,40 @@ import math
 import numpy as np
 
 from course_utils import datasets
+from course_utils._validation import check_float
 from course_utils.checks import (
     Choice,
     Feedback,
-    compare_arrays,
+    Slip,
     compare_choice,
+    compare_prediction,
     compare_scalar,
     exercise,
     hint_function,
-    read_array,
 )
+from course_utils.experiments.playground import SIZES, PlaygroundModel
 from course_utils.mlp import MLP
 
-#: Setup of exercise 2: the playground network with every weight 0.5, on 400 circles.
-SYMMETRY_SIZES = [2, 6, 3, 1]
-SYMMETRY_VALUE = 0.5
-SYMMETRY_SEED = 0
-
-#: Parameter names of the [2, 6, 3, 1] network, in the order of ``MLP.param_names``.
-PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
-
+__all__ = [
+    "CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS",
+    "HINTS",
+    "check_no_dead_units",
+    "check_signal_growth_prediction",
+    "check_too_small_std",
+    "check_why_rows_stay_equal",
+    "hint",
+    "measured_signal_growth",
+]
 
 #: Number of inputs of the layer of exercise 1 (not a layer of the playground, whose stds
 #: the notebook prints).
 TOO_SMALL_N_IN = 50
+#: Exercise 2: the variance factor k of ``Var(W) = k / n_in`` and the number of networks.
+GROWTH_K = 4.0
+GROWTH_NETWORKS = 2000
+#: Exercise 3: the run the learner changes, and the property it must reach.
+DEAD_UNITS_STEPS = 300
+DEAD_UNITS_COST = 0.05
 
 HINTS = {
     "ex1": (
@@ -39,16 +58,16 @@ HINTS = {
         "Var(W) = 0.01 / n_in with n_in the number of inputs of the layer; std = sqrt(Var(W)).",
     ),
     "ex2": (
-        "net.forward(X) gives a cache, net.backward(cache, y) the gradients; their dW are "
-        "ordered layer 1 first.",
-        "grads = net.backward(net.forward(X), y); the answer is grads.dW[0], shape (6, 2). "
-        "Compare its rows.",
+        "Follow the recurrence of the section 'How big is the signal at step 0?': what does "
+        "the first layer do to q_0, and what does each later layer do?",
+        "q_1 = k q_0 (the input is not passed through a ReLU), then q_l = (k/2) q_(l-1): "
+        "q_3 / q_0 = k (k/2)^2.",
     ),
     "ex3": (
-        "With every weight 0, which activations are 0, and which gradients are a product with "
-        "a zero weight or a zero activation?",
-        "dW3 = dz3 @ a2.T with a2 = relu(0) = 0; everything before layer 3 is multiplied by "
-        "W3 = 0. One bias is left.",
+        "Too large weights make the first steps huge, and a large step can push a ReLU unit "
+        "below zero for every point. Which setting makes the initial weights smaller?",
+        "The weights' std is scale times Too large's 10/sqrt(n_in), so the variance factor is "
+        "k = 100 scale²: try scales that bring k near 1 or 2 (Appropriate or He).",
     ),
     "ex4": (
         "Write down what unit j of layer 1 computes, and what its gradient depends on.",
@@ -57,6 +76,10 @@ HINTS = {
     ),
 }
 hint = hint_function(HINTS, "nb01")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 1: compute a value
 
 
 @exercise("ex1")
@@ -86,6 +109,11 @@ def check_too_small_std(value: object) -> Feedback:
             math.sqrt(0.01 / 6),
             f"is the std for the playground's layer with 6 inputs; this layer has {n}.",
         ),
+        (
+            math.sqrt(1.0 / 6),
+            "is sqrt(1/6), the 'Appropriate' std of the playground's layer with 6 inputs: "
+            f"this is 'Too small' (factor 0.01) in a layer with {n} inputs.",
+        ),
     ]
     return compare_scalar(
         value,
@@ -96,115 +124,151 @@ def check_too_small_std(value: object) -> Feedback:
     )
 
 
-def symmetric_network() -> tuple[MLP, np.ndarray, np.ndarray]:
-    """The network and data of exercise 2: every weight 0.5, biases 0, 400 circles."""
-    net = MLP(
-        SYMMETRY_SIZES,
-        hidden="relu",
-        output="sigmoid",
-        init=[lambda shape, rng: np.full(shape, SYMMETRY_VALUE)] * (len(SYMMETRY_SIZES) - 1),
-    )
-    x, y = datasets.make_circles(400, rng=SYMMETRY_SEED)
-    return net, x, y
+# ---------------------------------------------------------------------------------------------
+# Exercise 2: predict, then run
+
+
+def _scaled_normal(k: float):
+    def sample(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        return rng.normal(0.0, math.sqrt(k / shape[1]), shape)
+
+    return sample
+
+
+def measured_signal_growth(rng: int = 5) -> float:
+    """Exercise 2's measurement: ``E[(z^[3])^2] / q_0`` at step 0 on the 400 circles, averaged
+    over ``GROWTH_NETWORKS`` playground networks with ``Var(W) = GROWTH_K / n_in``."""
+    x, _ = datasets.make_circles(400, rng=0)
+    gen = np.random.default_rng(rng)
+    init = [_scaled_normal(GROWTH_K)] * (len(SIZES) - 1)
+    second = [
+        np.mean(MLP(SIZES, "relu", "sigmoid", init=init, rng=gen).forward(x).z[-1] ** 2)
+        for _ in range(GROWTH_NETWORKS)
+    ]
+    return float(np.mean(second) / np.mean(x**2))
 
 
 @exercise("ex2")
-def check_gradient_rows(dW1: object) -> Feedback:
-    """Exercise 2: ``dL/dW1`` (shape (6, 2)) of the constant-0.5 network on the circles.
+def check_signal_growth_prediction(prediction: object, measured: object = None) -> Feedback:
+    """Exercise 2 (predict, then run): the learner's prediction of
+    :func:`measured_signal_growth`, ``k (k/2)^2 = k^3/4`` with ``k = 4``.
 
-    Its six rows must be identical: every hidden unit gets the same update.
+    ``measured`` is the value the notebook's cell measured; it is recomputed when omitted.
+    A prediction within 20 % of the measurement passes.
     """
-    arr = read_array(dW1, "dW1")
-    if isinstance(arr, Feedback):
-        return arr
-    net, x, y = symmetric_network()
-    grads = net.backward(net.forward(x), y)
-    expected = grads.dW[0]
-    if arr.shape == expected.T.shape and arr.shape != expected.shape:
-        return Feedback(
-            False, f"dW1 has shape {arr.shape}: transposed; gradients have W's shape (6, 2)."
-        )
-    for name, g in zip(("dW2", "dW3"), grads.dW[1:], strict=True):
-        if arr.shape == g.shape:
-            return Feedback(False, f"That has the shape of {name} {g.shape}; take grads.dW[0].")
-    if arr.shape == expected.shape and np.allclose(arr, SYMMETRY_VALUE):
-        return Feedback(False, "Those are the weights W1 (all 0.5), not their gradient dW1.")
-    if arr.shape == expected.shape and np.allclose(arr, -expected, rtol=1e-6, atol=1e-12):
-        return Feedback(
-            False, "Check the sign: dW1 is the gradient dL/dW1, not the step -lr * dL/dW1."
-        )
-    factors = {
-        "400": (400.0, "summed over the 400 examples instead of averaged (the cost is a mean)."),
-    }
-    feedback = compare_arrays(arr, expected, "dW1", rtol=1e-6, atol=1e-12, factors=factors)
-    if not feedback:
-        return feedback
-    return Feedback(
-        True,
-        "dW1 matches and its 6 rows are identical: every hidden unit of layer 1 receives the "
-        "same gradient, so the units stay copies of each other.",
+    value = (
+        measured_signal_growth()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
+    k = GROWTH_K
+    slips = [
+        Slip(k**3, "is k³: each ReLU halves the second moment; two ReLUs sit between x and z3."),
+        Slip(
+            (k / 2) ** 3,
+            "is (k/2)³: the first layer acts on the raw input, with no ReLU before it; only "
+            "layers 2 and 3 see a ReLU's output.",
+        ),
+        Slip(
+            k**1.5 / 2,
+            "is 4: that is the growth of the RMS, sqrt(k³/4), or the factor k of one layer "
+            "alone; the question asks for the second moment after all three weight matrices.",
+        ),
+        Slip(3 * k, "adds a factor k per layer; the layers multiply their factors."),
+        Slip(1.0, "is 1, the level signal of He (k = 2); here k is twice He's."),
+    ]
+    return compare_prediction(
+        prediction,
+        value,
+        "E[(z3)²] / q0",
+        rtol=0.2,
+        slips=slips,
+        explain="The first layer multiplies the second moment by k, each later layer by k/2 "
+        "(its ReLU input keeps half of it): twice He's variance doubles the signal at every "
+        "ReLU layer.",
     )
 
 
-def unbalanced_circles() -> tuple[np.ndarray, np.ndarray]:
-    """The data of exercise 3: all 200 inner points of the circles, only 100 ring points."""
-    x, y = datasets.make_circles(400, rng=SYMMETRY_SEED)
-    idx = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
-    return x[:, idx], y[idx]
+# ---------------------------------------------------------------------------------------------
+# Exercise 3: modify the experiment
 
 
 @exercise("ex3")
-def check_zero_init_gradient(name: object) -> Feedback:
-    """Exercise 3: the only parameter with a nonzero gradient when every weight is 0.
-
-    With all weights zero, every hidden activation is ``relu(0) = 0``; the output is
-    ``sigmoid(b3) = 1/2`` and ``dL/dz3 = p - y`` is not zero, but ``dW3 = dz3 a2^T = 0``
-    (``a2 = 0``) and everything further back is multiplied by ``W3 = 0`` (and by
-    ``relu'(0) = 0``). Only ``db3 = mean(p - y)`` survives; it is nonzero when the classes
-    are unbalanced (:func:`unbalanced_circles`), and exactly 0 on balanced data.
+def check_no_dead_units(experiment: object) -> Feedback:
+    """Exercise 3 (modify the experiment): ``experiment()`` returns a "Too large"
+    :class:`PlaygroundModel` on the circles (seed 0, lr 0.5) trained for ``DEAD_UNITS_STEPS``
+    steps. It passes when no hidden ReLU unit is dead and the cost is below
+    ``DEAD_UNITS_COST``; the learner changes the weight scale.
     """
-    if name is None or name is Ellipsis:
-        return Feedback(False, "The name is not filled in yet (e.g. 'W2' or 'b1').")
-    if isinstance(name, list | tuple | set):
-        names = sorted(str(n).strip().upper().replace("B", "b") for n in name)
-        if names == ["b3"]:
-            name = "b3"
-        else:
-            return Feedback(
-                False, f"Exactly one parameter has a nonzero gradient; you listed {names}."
-            )
-    if not isinstance(name, str):
-        return Feedback(False, f"Answer with a name such as 'W2', got {type(name).__name__}.")
-    key = name.strip()
-    key = key[0].upper() + key[1:] if key[:1] in ("w", "W") else key.lower()
-    if key not in PARAM_NAMES:
+    if experiment is None or experiment is Ellipsis:
+        return Feedback(False, "experiment is not filled in yet: define the function first.")
+    if not callable(experiment):
         return Feedback(
-            False, f"{name!r} is not a parameter of the network; use one of {list(PARAM_NAMES)}."
+            False, f"Pass the function itself (no parentheses), got {type(experiment).__name__}."
         )
-    if key == "b3":
-        return Feedback(
-            True,
-            "b3: the output is sigmoid(b3) for every input, and db3 = mean(p - y) is the only "
-            "gradient that does not pass through a zero weight or a zero activation.",
-        )
-    if key == "W3":
+    try:
+        with np.errstate(all="ignore"):
+            model = experiment()
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+        return Feedback(False, f"experiment() raised {type(exc).__name__}: {exc}")
+    if not isinstance(model, PlaygroundModel):
         return Feedback(
             False,
-            "dW3 = dz3 @ a2.T, and a2 = relu(0) = 0 for every example: dW3 is exactly 0.",
+            f"experiment() should return the PlaygroundModel, got {type(model).__name__}.",
+        )
+    settings = (model.init, model.dataset, model.seed, model.lr)
+    if settings != ("Too large", "circles", 0, 0.5):
+        return Feedback(
+            False,
+            "Keep 'Too large' on the circles with seed 0 and lr 0.5; change only the scale.",
+        )
+    if model.step_count != DEAD_UNITS_STEPS:
+        return Feedback(
+            False, f"Train for exactly {DEAD_UNITS_STEPS} steps (it ran {model.step_count})."
+        )
+    dead = model.dead_units()
+    cost = float(model.losses[-1])
+    k = 100.0 * model.scale**2
+    where = f"At scale {model.scale:.3g} (variance factor k = {k:.3g}): dead units {dead}"
+    if not math.isfinite(cost):
+        return Feedback(False, f"{where}, and the cost is not finite: make the weights smaller.")
+    where += f", cost {cost:.3g} after {DEAD_UNITS_STEPS} steps"
+    if sum(dead) > 0:
+        if k > 2:
+            return Feedback(
+                False,
+                f"{where}. The first large steps pushed units below zero for every point: "
+                "make the initial weights smaller.",
+            )
+        return Feedback(
+            False,
+            f"{where}. With weights this small the network learns too slowly and loses units "
+            "on the way: you went too far, make the initial weights larger again.",
+        )
+    if cost >= DEAD_UNITS_COST:
+        direction = "smaller" if k > 2 else "larger"
+        return Feedback(
+            False,
+            f"{where}: no dead unit, but the cost is not below {DEAD_UNITS_COST} yet; "
+            f"try {direction} initial weights (k near 1 or 2 learns fastest).",
         )
     return Feedback(
-        False,
-        f"d{key} is exactly 0: the error signal reaches layer {key[1]} only through W3 "
-        "(dz2 = relu'(z2) * (W3.T @ dz3)), and W3 = 0.",
+        True,
+        f"{where}: every unit is alive and the circles are learnt. Too large weights kill "
+        "units through the huge first steps; at a sensible scale the same network trains.",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 4: explain
 
 
 CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS = {
     "a": Choice(
         "The gradient is zero, so the weights never move.",
         False,
-        "No: Exercise 2 measured a gradient that is not zero; the weights do move, only all rows "
-        "by the same amount.",
+        "No: the symmetry table shows a max |dW1| that is not zero for 'all 0.5'; the weights "
+        "do move, only all rows by the same amount.",
     ),
     "b": Choice(
         "Every hidden unit computes the same function of the input and receives the same error "

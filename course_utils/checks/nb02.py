@@ -1,14 +1,20 @@
 """Checks for the exercises of ``02_exploding_and_vanishing.ipynb``.
 
-Each check first looks for the typical slip of its exercise (an exponent off by one, a
-forgotten last layer, a growth instead of a shrinkage, a variance given for a scale) and
-says so; otherwise :func:`course_utils.checks.compare_scalar` says in which direction the
-answer is off, never what it should be.
+Five exercises: predict the output of a deep linear net ``W = 1.2 I`` before running it
+(:func:`check_deep_linear_prediction`), compute the depth at which ``0.5^(L-1)`` drops below
+one millionth (:func:`check_depth_below`), change the scale of a 50-layer random linear net
+until the signal shrinks a thousandfold (:func:`check_shrink_experiment`, runs the learner's
+function), explain why float64 only postpones an overflow
+(:func:`check_why_float64_postpones`), and predict the shrinkage of the std over 40 layers at
+scale 0.9 (:func:`check_growth_prediction`). Each check looks for the typical slip of its
+exercise (an exponent off by one, a forgotten last layer, a variance given for a standard
+deviation, a growth added instead of multiplied) and says so; no failing message contains
+the expected value.
 """
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 from course_utils import signals
 from course_utils._validation import check_float
@@ -18,21 +24,23 @@ from course_utils.checks import (
     as_float,
     compare_choice,
     compare_prediction,
-    compare_scalar,
     exercise,
     hint_function,
+    run_experiment,
 )
+from course_utils.mlp import MLP
 
 __all__ = [
-    "check_growth_prediction",
-    "measured_growth",
     "CHECK_WHY_FLOAT64_POSTPONES_OPTIONS",
-    "check_why_float64_postpones",
     "HINTS",
-    "check_deep_linear_output",
+    "check_deep_linear_prediction",
     "check_depth_below",
-    "check_shrink_scale",
+    "check_growth_prediction",
+    "check_shrink_experiment",
+    "check_why_float64_postpones",
     "hint",
+    "measured_deep_linear_output",
+    "measured_growth",
 ]
 
 HINTS = {
@@ -48,9 +56,9 @@ HINTS = {
         "smallest whole L.",
     ),
     "ex3": (
-        "With N(0, 1/n) weights and large n the norm keeps its size; the scale s multiplies "
-        "it once per layer.",
-        "s^30 = 1/1000, so s = 1000^(-1/30).",
+        "With N(0, 1/n) weights the std keeps its size; the scale s multiplies it once per "
+        "layer. Which s makes 50 such factors a thousandth?",
+        "s^50 = 1/1000, so s = 1000^(-1/50); put that in place of 1.0.",
     ),
     "ex4": (
         "How does the signal's size depend on depth: linearly, or by a factor per layer?",
@@ -58,30 +66,47 @@ HINTS = {
         "needed to reach 3e38 and 1.8e308.",
     ),
     "ex5": (
-        "Each layer multiplies the signal's std by the scale s (N(0, 1/n) alone keeps it).",
-        "After L layers the std has grown by s^L.",
+        "Each layer multiplies the signal's std by the scale s (N(0, 1/n) alone keeps it); the "
+        "readout n_in·Var(W) is the factor on the variance, s².",
+        "After L layers the std has changed by s^L.",
     ),
 }
 hint = hint_function(HINTS, "nb02")
 
 
-@exercise("ex1")
-def check_deep_linear_output(answer: object) -> Feedback:
-    """Exercise 1: ``y_hat`` of the deep linear net with ``L = 6``, ``W = 1.2 I``, ``x = (1, 1)``.
+# ---------------------------------------------------------------------------------------------
+# Exercise 1: predict, then run
 
-    Layers 1..5 are ``1.2 I``, the last layer is the row ``[1, 1]``, so
-    ``y_hat = 2 * 1.2**5``.
+#: Setup of exercise 1: ``L`` layers, hidden matrices ``scale * I``, last layer ``[1, 1]``.
+DEEP_LINEAR_SCALE, DEEP_LINEAR_DEPTH = 1.2, 6
+
+
+def measured_deep_linear_output() -> float:
+    """Exercise 1's run: ``y_hat`` of the deep linear net at ``x = (1, 1)``."""
+    weights = [DEEP_LINEAR_SCALE * np.eye(2)] * (DEEP_LINEAR_DEPTH - 1) + [np.ones((1, 2))]
+    net = MLP.from_weights(weights, hidden="identity", output="linear")
+    return float(net.forward(np.ones((2, 1))).output.item())
+
+
+@exercise("ex1")
+def check_deep_linear_prediction(prediction: object, measured: object = None) -> Feedback:
+    """Exercise 1 (predict, then run): ``y_hat`` of the deep linear net with ``L = 6``,
+    ``W = 1.2 I``, ``x = (1, 1)``: layers 1..5 are ``1.2 I``, the last layer is the row
+    ``[1, 1]``, so ``y_hat = 2 * 1.2**5``.
+
+    ``measured`` is the output the cell computed; it is recomputed when omitted. The
+    network is exact, so the prediction must be within 1 %.
     """
-    scale, depth, x = 1.2, 6, (1.0, 1.0)
-    total = sum(x)
+    value = measured_deep_linear_output() if measured is None else check_float(measured, "measured")
+    scale, depth = DEEP_LINEAR_SCALE, DEEP_LINEAR_DEPTH
     slips = [
         (
-            total * scale**depth,
+            2 * scale**depth,
             f"uses 1.2**{depth}: only the L - 1 = {depth - 1} hidden layers are 1.2 I; the last "
             "layer is the row [1, 1].",
         ),
         (
-            total * scale ** (depth - 2),
+            2 * scale ** (depth - 2),
             f"uses one factor 1.2 too few: there are L - 1 = {depth - 1} hidden layers "
             "W = 1.2 I before the last one.",
         ),
@@ -89,14 +114,23 @@ def check_deep_linear_output(answer: object) -> Feedback:
             scale ** (depth - 1),
             "is the value of one coordinate: the last layer [1, 1] adds the two coordinates.",
         ),
-        (
-            total * scale * (depth - 1),
-            "adds the factors 1.2 of the layers; the layers multiply them.",
-        ),
+        (2 * scale * (depth - 1), "adds the factors 1.2 of the layers; the layers multiply them."),
+        (2 + 2 * 0.2 * (depth - 1), "grows by 0.2 per layer, linearly; the growth compounds."),
     ]
-    expected = signals.deep_linear_output(scale, depth, x)
-    factors = {"1.2": (scale, "one factor 1.2 too many or too few: count the hidden layers.")}
-    return compare_scalar(answer, expected, "y_hat", slips=slips, factors=factors)
+    return compare_prediction(
+        prediction,
+        value,
+        "y_hat",
+        rtol=0.01,
+        slips=slips,
+        explain="Five hidden layers multiply both coordinates by 1.2 each, and the last layer "
+        "adds the two: y_hat = 2·1.2^5. A factor of only 1.2 per layer, five times, is "
+        "already a factor 2.5.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2: compute a value
 
 
 @exercise("ex2")
@@ -140,28 +174,42 @@ def check_depth_below(answer: object) -> Feedback:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Exercise 3: modify the experiment
+
+#: Setup of exercise 3: 50 linear layers; the std must shrink by 1000, within a factor 1.5.
+SHRINK_DEPTH, SHRINK_FACTOR, SHRINK_SLACK = 50, 1000.0, 1.5
+
+
+def _shrink_of(stds: object) -> float:
+    arr = np.asarray(stds, dtype=float)
+    if arr.ndim != 1 or arr.size != SHRINK_DEPTH + 1:
+        raise ValueError(
+            f"return the {SHRINK_DEPTH + 1} stds of linear_layer_stds with depth "
+            f"{SHRINK_DEPTH} (keep the depth); got shape {arr.shape}"
+        )
+    if not arr[0] > 0:
+        raise ValueError("the input's std (the first entry) must be positive")
+    return float(arr[-1] / arr[0])
+
+
 @exercise("ex3")
-def check_shrink_scale(answer: object) -> Feedback:
-    """Exercise 3: the scale ``s`` of ``W = s N(0, 1/n)`` that shrinks the signal's norm by
-    a factor 1000 over 30 layers: ``s**30 = 1/1000``."""
-    factor, depth = 1000.0, 30
-    expected = factor ** (-1.0 / depth)
-    slips = [
-        (
-            1.0 / expected,
-            "is above 1: it makes the signal GROW by 1000 over 30 layers; the target is a "
-            "shrinkage.",
-        ),
-        (math.log(expected), "is log(s), the growth rate per layer; the question asks for s."),
-        (
-            expected**2,
-            "is s², the factor on the VARIANCE per layer; the norm (a standard deviation) "
-            "changes by s per layer.",
-        ),
-        (1.0 - math.log(factor) / depth, "uses a linear approximation; solve s^30 = 1/1000."),
-        (factor ** (-1.0 / (depth - 1)), "uses 29 factors; 30 layers multiply 30 factors s."),
-    ]
-    return compare_scalar(answer, expected, "s", slips=slips)
+def check_shrink_experiment(experiment: object) -> Feedback:
+    """Exercise 3 (modify the experiment): ``experiment()`` returns the stds of
+    :func:`course_utils.signals.linear_layer_stds` over ``SHRINK_DEPTH`` layers; it passes
+    when the last over the first is ``1/SHRINK_FACTOR`` within a factor ``SHRINK_SLACK``."""
+    return run_experiment(
+        experiment,
+        _shrink_of,
+        f"std after {SHRINK_DEPTH} layers / std of the input",
+        low=1 / (SHRINK_FACTOR * SHRINK_SLACK),
+        high=SHRINK_SLACK / SHRINK_FACTOR,
+        too_low="The signal shrinks too much: raise s. (A factor s on the std per layer, "
+        "not s² as on the variance.)",
+        too_high="The signal does not shrink enough: lower s; the std changes by a factor s "
+        f"per layer, {SHRINK_DEPTH} times.",
+        on_pass=f"{SHRINK_DEPTH} factors s multiply to a thousandth: s^{SHRINK_DEPTH} = 1/1000.",
+    )
 
 
 CHECK_WHY_FLOAT64_POSTPONES_OPTIONS = {
@@ -198,8 +246,8 @@ def check_why_float64_postpones(choice: object) -> Feedback:
     return compare_choice(choice, CHECK_WHY_FLOAT64_POSTPONES_OPTIONS)
 
 
-#: Setup of exercise 5 (predict, then run): lecun_normal weights at scale 1.25, 30 layers.
-PREDICT_SCALE, PREDICT_DEPTH, PREDICT_WIDTH = 1.25, 30, 256
+#: Setup of exercise 5 (predict, then run): lecun_normal weights at scale 0.9, 40 layers.
+PREDICT_SCALE, PREDICT_DEPTH, PREDICT_WIDTH = 0.9, 40, 256
 
 
 def measured_growth() -> float:
@@ -213,24 +261,40 @@ def measured_growth() -> float:
 
 @exercise("ex5")
 def check_growth_prediction(prediction: object, measured: object = None) -> Feedback:
-    """Exercise 5 (predict, then run): the learner's prediction of :func:`measured_growth`.
+    """Exercise 5 (predict, then run): the learner's prediction of :func:`measured_growth`,
+    about ``0.9**40``.
 
-    ``measured`` is the value the notebook's cell printed; it is recomputed when omitted.
+    ``measured`` is the value the notebook's cell measured; it is recomputed when omitted.
+    A prediction within 25 % of the measurement passes.
     """
-    value = measured_growth() if measured is None else check_float(measured, "measured")
+    value = (
+        measured_growth()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
     s, depth = PREDICT_SCALE, PREDICT_DEPTH
+    x = as_float(prediction)
+    if x is not None and x <= 0:
+        return Feedback(
+            False,
+            "A ratio of two standard deviations is positive: each layer multiplies the std by "
+            "s, it never subtracts from it.",
+        )
     slips = [
-        (s * depth, "adds the factor 1.25 of each layer; the layers multiply it: 1.25 per layer."),
-        (s ** (2 * depth), "is the growth of the VARIANCE, s² per layer; the std grows by s."),
-        (1.0 + (s - 1.0) * depth, "grows by 0.25 per layer, linearly; the growth compounds."),
+        (s * depth, "adds the factor 0.9 of each layer; the layers multiply it: 0.9 per layer."),
+        (
+            s ** (2 * depth),
+            "is the change of the VARIANCE, s² = n_in·Var(W) per layer (the readout); the std "
+            "changes by s.",
+        ),
         (1.0, "assumes N(0, 1/n) keeps the size at any scale; the scale multiplies every layer."),
     ]
     return compare_prediction(
         prediction,
         value,
-        "the growth of the std over 30 layers",
+        f"the change of the std over {depth} layers",
         rtol=0.25,
         slips=slips,
-        explain="Each layer multiplies the std by about s = 1.25, so 30 layers give about "
-        "1.25^30; a modest factor per layer is a huge one after many layers.",
+        explain="Each layer multiplies the std by about s = 0.9, so 40 layers give about "
+        "0.9^40; a factor a little below one per layer is a small one after many layers.",
     )

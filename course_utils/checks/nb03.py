@@ -1,48 +1,74 @@
 """Checks for the exercises of ``03_sigmoid_saturation.ipynb``.
 
-Each check first looks for the typical slip of its exercise (a sum instead of a product,
-an absolute instead of a relative threshold, the tanh formula used for the logistic
-function, the tail approximation used for the exact slope, an off-by-one in softsign's
-tail) and says so; otherwise :func:`course_utils.checks.compare_scalar` says in which
-direction the answer is off, never what it should be.
+Four exercises of four kinds: predict how much weaker the backpropagated gradient is at the
+first of six logistic layers than at the last (:func:`check_gradient_shrink_prediction`),
+compute where the logistic slope falls below 10 % of its peak
+(:func:`check_saturation_threshold`), choose the activation and initializer that keep the
+gradient level through four hidden layers (:func:`check_level_gradients`, runs the learner's
+function), and explain why the top hidden layer saturates
+(:func:`check_why_top_layer_saturates`). Each check looks for the typical slip of its
+exercise (a unit-weight bound for a layer of width n, a variance for a std, the tail
+approximation for the exact slope, the tanh formula for the logistic one); no failing message
+contains the expected value.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
-from course_utils import signals
+import numpy as np
+
+from course_utils import datasets, initializers, signals
+from course_utils._validation import check_float
 from course_utils.checks import (
     Choice,
     Feedback,
+    Slip,
+    as_float,
     compare_choice,
+    compare_prediction,
     compare_scalar,
     exercise,
     hint_function,
 )
+from course_utils.experiments import saturation
+from course_utils.mlp import MLP
 
 __all__ = [
     "CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS",
-    "check_why_top_layer_saturates",
-    "CHAIN_DEPTH",
     "HINTS",
     "SLOPE_FRACTION",
-    "check_chain_bound",
+    "check_gradient_shrink_prediction",
+    "check_level_gradients",
     "check_saturation_threshold",
-    "check_softsign_gap",
+    "check_why_top_layer_saturates",
+    "gradient_spreads",
     "hint",
+    "saturated_fraction",
+    "measured_gradient_shrink",
 ]
 
-#: Depth of the unit-weight logistic chain of exercise 1.
-CHAIN_DEPTH = 6
+#: Exercise 1: hidden logistic layers of the deep net whose gradient shrink is predicted.
+SHRINK_DEPTH = 6
 #: Exercise 2 asks where sigma'(z) falls below this fraction of sigma'(0).
 SLOPE_FRACTION = 0.1
+#: Exercise 3: the net of section 5 (4 hidden layers of 200); the first layer's spread must be
+#: within a factor 2 of the top hidden layer's.
+LEVEL_DEPTH, LEVEL_SLACK = 4, 2.0
+#: ... and at most this fraction of the hidden units may be saturated at step 0.
+LEVEL_SATURATED = 0.1
+LEVEL_ACTIVATIONS = ("logistic", "tanh", "softsign")
+#: Width of the hidden layers and number of MNIST digits of exercises 1 and 3.
+WIDTH, N_DIGITS = 200, 500
 
 HINTS = {
     "ex1": (
-        "The chain rule multiplies one factor w_l·sigma'(z_l) per layer; how large can one "
-        "factor be?",
-        "sigma'(z) is largest at z = 0, where it is 1/4; with unit weights the bound is (1/4)^L.",
+        "Section 5 predicted the shrink of std dL/dz per layer near initialization for this "
+        "initialization; how many layer-to-layer steps lie between hidden layer 6 and hidden "
+        "layer 1?",
+        "Per layer the spread is multiplied by sqrt(n Var(W)) sigma'(0) = sqrt(1/3)/4; "
+        "between layers 6 and 1 there are 5 such steps.",
     ),
     "ex2": (
         "Divide sigma'(z) by its maximum sigma'(0) = 1/4 and set the ratio to the fraction "
@@ -51,8 +77,10 @@ HINTS = {
         "|z| = 2·arccosh(sqrt(1/fraction)). The tail approximation 4e^(-|z|) is not exact here.",
     ),
     "ex3": (
-        "For z > 0, 1 - softsign(z) = 1 - z/(1 + z): simplify it first.",
-        "1 - z/(1 + z) = 1/(1 + z); set it equal to 0.001 and solve for z.",
+        "The spread shrinks per layer by sqrt(n Var(W))·|g'(0)|; both the activation and the "
+        "initializer enter. Which activation has g'(0) = 1?",
+        "With tanh (g'(0) = 1) you need n Var(W) close to 1: an initializer of variance about "
+        "1/n, such as xavier_uniform or lecun_normal.",
     ),
     "ex4": (
         "Which layer gets the largest gradient, and what does its output add to the class scores "
@@ -64,26 +92,111 @@ HINTS = {
 hint = hint_function(HINTS, "nb03")
 
 
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    x, y = datasets.load_mnist("train")
+    return x[:, :N_DIGITS], y[:N_DIGITS]
+
+
+def _step_zero(activation: str, init: str, depth: int, rng: int):
+    x, y = _digits()
+    sizes = [784] + [WIDTH] * depth + [10]
+    net = MLP(sizes, hidden=activation, output="softmax", init=init, rng=rng)
+    cache = net.forward(x)
+    return net, cache, net.backward(cache, y)
+
+
+def gradient_spreads(
+    activation: str, init: str, depth: int = LEVEL_DEPTH, *, rng: int = 0
+) -> np.ndarray:
+    """std of dL/dz of each hidden layer at step 0 (layer 1 first) of the MNIST net
+    ``[784] + [200] * depth + [10]`` (softmax output), on ``N_DIGITS`` training digits."""
+    _, _, grads = _step_zero(activation, init, depth, rng)
+    return np.array([float(np.std(dz)) for dz in grads.dz[:depth]])
+
+
+def saturated_fraction(activation: str, init: str, depth: int = LEVEL_DEPTH, *, rng: int = 0):
+    """Fraction of the hidden pre-activations at step 0 where ``g'(z) < 5 % g'(0)`` (the
+    notebook's saturation rule), over all hidden layers and digits."""
+    net, cache, _ = _step_zero(activation, init, depth, rng)
+    fractions = []
+    for g, z in zip(net.activations[:depth], cache.z[:depth], strict=True):
+        fractions.append(np.mean(g.derivative(z) < 0.05 * g.derivative(np.zeros(1))[0]))
+    return float(np.mean(fractions))
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 1: predict, then run
+
+
+def measured_gradient_shrink() -> float:
+    """Exercise 1's measurement: std dL/dz of hidden layer ``SHRINK_DEPTH`` over that of
+    hidden layer 1, logistic units, ``standard_uniform`` weights, step 0."""
+    spreads = gradient_spreads("logistic", "standard_uniform", SHRINK_DEPTH)
+    return float(spreads[-1] / spreads[0])
+
+
 @exercise("ex1")
-def check_chain_bound(answer: object) -> Feedback:
-    """Exercise 1: the largest factor ``|d a_L / d x|`` through ``CHAIN_DEPTH`` logistic
-    layers with unit weights: ``(1/4)**CHAIN_DEPTH``."""
-    depth = CHAIN_DEPTH
+def check_gradient_shrink_prediction(prediction: object, measured: object = None) -> Feedback:
+    """Exercise 1 (predict, then run): by which factor std dL/dz shrinks from hidden layer 6
+    down to hidden layer 1, about ``(4 sqrt(3))**5``.
+
+    ``measured`` is the value the notebook's cell measured; it is recomputed when omitted.
+    A prediction within 25 % of the measurement passes.
+    """
+    value = (
+        measured_gradient_shrink()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
+    x = as_float(prediction)
+    if x is not None and 0 < x < 1:
+        return Feedback(
+            False,
+            "Your factor is below 1: it says layer 1 gets MORE gradient than layer 6. Give how "
+            "many times smaller the first layer's spread is (a number above 1).",
+        )
+    per_layer = 1.0 / saturation.shrink_factor("logistic")
+    steps = SHRINK_DEPTH - 1
     slips = [
-        (
-            0.25 * depth,
-            f"is {depth} · 1/4: the chain rule MULTIPLIES one factor sigma'(z) <= 1/4 per layer.",
+        Slip(
+            4.0**steps,
+            "is 4^5, the bound of the unit-weight chain of section 2: a layer of width n "
+            "multiplies by sqrt(n Var(W)) = sqrt(1/3) as well.",
         ),
-        (4.0**depth, "is 4^L; each layer multiplies by at most 1/4, not 4."),
-        (0.25 ** (depth - 1), f"has one factor 1/4 too few: count one per layer, {depth} in all."),
-        (0.25 ** (depth + 1), f"has one factor 1/4 too many: count one per layer, {depth} in all."),
-        (
-            0.5**depth,
-            "uses 1/2 per layer: sigma(0) = 1/2 is the value, the largest derivative is "
-            "sigma'(0) = 1/4.",
+        Slip(4.0**SHRINK_DEPTH, "is 4^6: a unit-weight chain bound, and one factor too many."),
+        Slip(
+            per_layer**SHRINK_DEPTH,
+            "has one factor too many: between hidden layers 6 and 1 there are 5 steps, not 6.",
         ),
+        Slip(
+            per_layer ** (steps - 1),
+            "has one factor too few: between hidden layers 6 and 1 there are 5 steps.",
+        ),
+        Slip(
+            per_layer ** (2 * steps),
+            "is the shrink of the VARIANCE (the square of the std's): the question is about the "
+            "std.",
+        ),
+        Slip(
+            (1.0 / saturation.shrink_factor("tanh")) ** steps,
+            "is the tanh net's shrink (tanh'(0) = 1); logistic units have sigma'(0) = 1/4.",
+        ),
+        Slip(per_layer * steps, "adds the per-layer factors; the layers multiply them."),
     ]
-    return compare_scalar(answer, 0.25**depth, "largest factor", slips=slips)
+    return compare_prediction(
+        prediction,
+        value,
+        "the shrink from layer 6 to layer 1",
+        rtol=0.25,
+        slips=slips,
+        explain="Each layer multiplies the spread by sqrt(n Var(W))·sigma'(0) = sqrt(1/3)/4, "
+        "about 1/7, and five such steps compound to a factor of the order of ten thousand.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2: compute a value
 
 
 @exercise("ex2")
@@ -109,6 +222,12 @@ def check_saturation_threshold(answer: object) -> Feedback:
             "tail; solve 1/cosh²(z/2) = 0.1 exactly.",
         ),
         (
+            math.log(4.0 / (fraction * fraction)),
+            "is ln 400: it solves 4e^(-|z|) = 0.01, a threshold of 1 % instead of 10 %, with "
+            "the tail approximation, which is not exact this close to 0 anyway; solve "
+            "1/cosh²(z/2) = 0.1.",
+        ),
+        (
             2.0 * math.acosh(1.0 / fraction),
             "solves cosh(z/2) = 10; the ratio is 1/cosh²(z/2): take the square root of 10.",
         ),
@@ -116,22 +235,77 @@ def check_saturation_threshold(answer: object) -> Feedback:
     return compare_scalar(answer, expected, "|z|", slips=slips)
 
 
+# ---------------------------------------------------------------------------------------------
+# Exercise 3: modify the experiment
+
+
 @exercise("ex3")
-def check_softsign_gap(answer: object) -> Feedback:
-    """Exercise 3: the ``|z|`` at which softsign comes within 0.001 of its asymptote:
-    ``1 / (1 + |z|) = 0.001``."""
-    gap = 1e-3
-    slips = [
-        (math.atanh(1.0 - gap), "is where tanh gets that close; softsign needs far more."),
-        (1.0 / gap, "is off by one: 1 - softsign(z) = 1 / (1 + |z|)."),
-        (
-            1.0 / math.sqrt(gap) - 1.0,
-            "makes the DERIVATIVE 1/(1 + |z|)² equal 0.001; the question is about the "
-            "value's distance 1 - |softsign(z)|.",
-        ),
-        (-(1.0 / gap - 1.0), "is negative: give the distance |z| from 0."),
-    ]
-    return compare_scalar(answer, 1.0 / gap - 1.0, "|z|", slips=slips)
+def check_level_gradients(setup: object) -> Feedback:
+    """Exercise 3 (modify the experiment): ``setup()`` returns ``(activation, init)`` for the
+    net of section 5; it passes when std dL/dz of hidden layer 1 is within a factor
+    ``LEVEL_SLACK`` of hidden layer 4's at step 0 (:func:`gradient_spreads`)."""
+    if setup is None or setup is Ellipsis:
+        return Feedback(False, "setup is not filled in yet: define the function first.")
+    if not callable(setup):
+        return Feedback(
+            False, f"Pass the function itself (no parentheses), got {type(setup).__name__}."
+        )
+    try:
+        result = setup()
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+        return Feedback(False, f"setup() raised {type(exc).__name__}: {exc}")
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        return Feedback(False, "setup() should return two names: (activation, initializer).")
+    activation, init = result
+    if activation not in LEVEL_ACTIVATIONS:
+        return Feedback(
+            False, f"activation should be one of {list(LEVEL_ACTIVATIONS)}, got {activation!r}."
+        )
+    usable = [n for n in initializers.names() if n not in ("zeros", "constant")]
+    if init not in usable:
+        return Feedback(False, f"init should be one of {usable}, got {init!r}.")
+    with np.errstate(all="ignore"):
+        spreads = gradient_spreads(activation, init)
+        saturated = saturated_fraction(activation, init)
+    ratio = float(spreads[0] / spreads[-1])
+    where = (
+        f"With {activation} and {init}: std dL/dz of layer 1 / layer 4 = {ratio:.3g} "
+        f"(target between {1 / LEVEL_SLACK:.3g} and {LEVEL_SLACK:.3g})"
+    )
+    if not math.isfinite(ratio):
+        return Feedback(False, f"{where}: not finite; choose weights of variance about 1/n.")
+    if ratio < 1 / LEVEL_SLACK:
+        if activation == "logistic":
+            tip = (
+                "sigma'(0) = 1/4 shrinks the spread fourfold per layer whatever the scale that "
+                "keeps z near 0: change the activation."
+            )
+        else:
+            tip = "the weights are too small for this activation: choose an initializer of "
+            tip += "larger variance."
+        return Feedback(False, f"{where}: the gradient still vanishes on the way down; {tip}")
+    if ratio > LEVEL_SLACK:
+        return Feedback(
+            False,
+            f"{where}: the gradient now grows on the way down; choose an initializer of smaller "
+            "variance.",
+        )
+    if saturated > LEVEL_SATURATED:
+        return Feedback(
+            False,
+            f"{where}, but {saturated:.0%} of the hidden units are saturated at step 0 (5 % "
+            "slope rule): weights this large push z into the flat tails, and the gradients "
+            "are level only because they are all small. Choose weights of smaller variance.",
+        )
+    return Feedback(
+        True,
+        f"{where}: the gradient reaches layer 1 at about the size it has at layer 4. A "
+        "zero-centred activation of slope 1 at 0 with n·Var(W) of order 1 keeps it level.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 4: explain
 
 
 CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS = {
