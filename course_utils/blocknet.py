@@ -42,7 +42,6 @@ averages, no update).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,6 +71,7 @@ from course_utils.mlp import (
     Gradients,
     _check_output,
     _compare_gradients,
+    _layer_initializers,
     _Network,
 )
 
@@ -450,26 +450,6 @@ class BlockNet(_Network):
 # ---------------------------------------------------------------------- builders
 
 
-def _check_init_kwargs(init: str, init_kwargs: object) -> dict:
-    """``init_kwargs`` as a dict of keyword arguments that the initializer ``init`` accepts."""
-    if init_kwargs is None:
-        return {}
-    if not isinstance(init_kwargs, dict) or not all(isinstance(k, str) for k in init_kwargs):
-        raise TypeError(
-            "init_kwargs must be a dict of keyword arguments for the initializer or None, "
-            f"got {type(init_kwargs).__name__}"
-        )
-    accepted = inspect.signature(_initializers.get(init)).parameters
-    reserved = {"shape", "rng", "dtype"}
-    unknown = sorted(set(init_kwargs) - set(accepted) | set(init_kwargs) & reserved)
-    if unknown:
-        raise TypeError(
-            f"init_kwargs has {unknown}, which {init} does not take here; it takes "
-            f"{sorted(set(accepted) - reserved)}"
-        )
-    return dict(init_kwargs)
-
-
 def _draw(init: str, shape: tuple[int, int], rng: np.random.Generator, dtype, **kw) -> np.ndarray:
     return _initializers.get(init)(shape, **kw, rng=rng, dtype=dtype)
 
@@ -511,10 +491,10 @@ def plain_net(
     rng = check_rng(rng)
     check_initializer_name(init, "init")
     check_activation(hidden, "hidden")
-    kw = _check_init_kwargs(init, init_kwargs)
+    draw = _layer_initializers(init, init_kwargs, len(sizes) - 1, dtype)
     blocks = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = _draw(init, (n_out, n_in), rng, dtype, **kw)
+        w = draw[i]((n_out, n_in), rng)
         w *= scale
         last = i == len(sizes) - 2
         blocks.append(Dense(w, None if last else hidden, norm=None if last else norm, dtype=dtype))

@@ -160,16 +160,20 @@ def col2im(
     dt = cols.dtype if cols.dtype in (np.float32, np.float64) else np.float64
     blocks = cols.reshape(c, kh, kw, m, ho, wo)
     xp = np.zeros((m, c, h + 2 * padding, w + 2 * padding), dtype=dt)
-    for i in range(kh):
-        for j in range(kw):
-            xp[:, :, i : i + stride * ho : stride, j : j + stride * wo : stride] += blocks[
-                :, i, j
-            ].transpose(1, 0, 2, 3)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(kh):
+            for j in range(kw):
+                patch = blocks[:, i, j].transpose(1, 0, 2, 3)
+                xp[:, :, i : i + stride * ho : stride, j : j + stride * wo : stride] += patch
     return _finite(xp[:, :, padding : padding + h, padding : padding + w], "cols")
 
 
 def _check_kernel(w: object, c_in: int) -> np.ndarray:
     w = check_array(w, "w", ndim=4)
+    if 0 in w.shape:
+        raise ValueError(
+            f"w must have shape (C_out, C_in, kh, kw) with every size >= 1, got {w.shape}"
+        )
     if w.shape[1] != c_in:
         raise ValueError(
             f"w must have shape (C_out, C_in, kh, kw) with C_in = {c_in} (the channels of x), "

@@ -49,6 +49,7 @@ from course_utils._validation import (
     MAX_TRIALS,
     RngLike,
     check_activation,
+    check_array,
     check_choice,
     check_dtype,
     check_float,
@@ -328,14 +329,14 @@ def backpropagate(
         ``out[l - 1]`` is ``dL/dz_l``.
     """
     act = check_activation(activation)
-    z = np.asarray(z)
-    if z.ndim != 3:
-        raise ValueError(f"z must have shape (depth, width, m), got shape {z.shape}")
+    z = check_array(z, "z", ndim=3)
+    if isinstance(weights, np.ndarray | str) or not isinstance(weights, Sequence):
+        raise TypeError(f"weights must be a list of matrices, got {type(weights).__name__}")
     if len(weights) != z.shape[0] - 1:
         raise ValueError(
             f"weights must hold depth - 1 = {z.shape[0] - 1} matrices, got {len(weights)}"
         )
-    delta = np.asarray(delta)
+    delta = check_array(delta, "delta")
     if delta.shape != z.shape[1:]:
         raise ValueError(f"delta must have shape {z.shape[1:]}, got shape {delta.shape}")
     out = np.empty(z.shape, dtype=np.result_type(z, delta))

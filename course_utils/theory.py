@@ -549,6 +549,10 @@ def _slopes(act: activations.Activation) -> tuple[float, float]:
     return float(d[0]), float(d[1])
 
 
+#: Below this q the fixed nodes of ``_expect_1d`` no longer resolve N(0, q).
+_MF_SMALL_Q = 1e-8
+
+
 def _expect_1d(act: activations.Activation, q: np.ndarray, which: str) -> np.ndarray:
     """``E[phi(u)^2]`` (``which="second"``) or ``E[phi'(u)^2]`` for ``u ~ N(0, q)``, q >= 0."""
     q = np.asarray(q, dtype=np.float64)
@@ -575,6 +579,11 @@ def _expect_1d(act: activations.Activation, q: np.ndarray, which: str) -> np.nda
     if np.any(inf):
         limits = _infinite_variance_moments(act)
         out = np.where(inf, limits[1] if which == "second" else limits[2], out)
+    tiny = (q > 0) & (q < _MF_SMALL_Q)
+    if np.any(tiny):  # the Gaussian is narrower than the nodes: the adaptive quadrature instead
+        moments = gaussian_moments(act, q[tiny])
+        out = np.array(out, dtype=np.float64)
+        out[tiny] = moments["second" if which == "second" else "deriv_sq"]
     return out
 
 
@@ -816,6 +825,7 @@ def _finite_q_star(act: activations.Activation, sw: np.ndarray, sb: np.ndarray) 
         raise ValueError(
             "the correlation map needs a finite fixed point q* > 0 of the length map; for "
             f"{act.name} with these variances q* is {np.unique(q[~np.isfinite(q) | (q <= 0)])}"
+            " (change weight_variance or bias_variance)"
         )
     return q
 
@@ -850,8 +860,10 @@ def correlation_map(
     1.0
     """
     act = check_activation(activation)
-    sw = check_float(weight_variance, "weight_variance", minimum=0.0, strict_min=True)
-    sb = check_float(bias_variance, "bias_variance", minimum=0.0)
+    sw, sb, _ = _check_variances(weight_variance, bias_variance)
+    if sw.ndim:
+        raise TypeError("weight_variance and bias_variance must be numbers here")
+    sw, sb = float(sw), float(sb)
     c_arr = check_array(c, "c", dtype=np.float64)
     if np.any(np.abs(c_arr) > 1):
         raise ValueError("c must be a correlation, in [-1, 1]")

@@ -279,7 +279,7 @@ def check_critical_weight_variance(answer: object, bias_variance: float = 0.2) -
     bias-free value 1, the standard deviation ``sigma_w`` instead of the variance, the ReLU
     value 2; any other miss is said as ordered or chaotic (which side of the line it is on).
     """
-    sb = check_float(bias_variance, "bias_variance", minimum=0.0)
+    sb = check_float(bias_variance, "bias_variance", minimum=0.0, maximum=10.0)
     expected = _critical_tanh(sb)
     name = "sigma_w^2"
     slips = [
@@ -307,6 +307,8 @@ def check_critical_weight_variance(answer: object, bias_variance: float = 0.2) -
         return fb
     if value <= 0:
         return Feedback(False, "sigma_w^2 is a variance: it is positive.")
+    if value > 1e6 * expected:  # the orders of magnitude say it all (chi_1 would overflow)
+        return fb
     chi = float(theory.chi_1("tanh", value, sb))
     phase = "ordered (chi_1 < 1): too small" if chi < 1 else "chaotic (chi_1 > 1): too large"
     return Feedback(False, f"At your sigma_w^2 the net is {phase}. Solve chi_1 = 1 for sigma_w^2.")

@@ -343,6 +343,7 @@ def train_deep(
     x = check_array(x, "x", ndim=2)
     depth = check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
+    check_size(width * max(width, x.shape[0]), "width x max(width, n_inputs) (a weight matrix)")
     gen = check_rng(rng)
     widths = [x.shape[0]] + [width] * (depth - 1) + [10]
     weights, biases = random_net(
@@ -386,6 +387,13 @@ def trainability_grid(
     for name, values in (("depths", depths), ("weight_variances", weight_variances)):
         if isinstance(values, str) or not isinstance(values, list | tuple | np.ndarray):
             raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+    depths = [
+        check_int(d, f"depths[{i}]", minimum=2, maximum=MAX_DEPTH) for i, d in enumerate(depths)
+    ]
+    weight_variances = [
+        check_float(v, f"weight_variances[{i}]", minimum=0.0, strict_min=True, maximum=MAX_SCALE)
+        for i, v in enumerate(weight_variances)
+    ]
     gen = check_rng(rng)
     acc = np.empty((len(depths), len(weight_variances)))
     for i, d in enumerate(depths):

@@ -52,8 +52,10 @@ import numpy as np
 
 from course_utils import datasets
 from course_utils._validation import (
+    MAX_ELEMENTS,
     MAX_STEPS,
     NonFiniteError,
+    check_array,
     check_choice,
     check_dtype,
     check_int,
@@ -154,7 +156,11 @@ def stratified_indices(labels: np.ndarray, per_class: int) -> np.ndarray:
     ValueError
         If a class has fewer than ``per_class`` examples.
     """
-    labels = np.asarray(labels)
+    labels = check_array(labels, "labels", ndim=1)
+    if labels.size == 0 or labels.dtype.kind not in "iu" or int(labels.min()) < 0:
+        raise ValueError("labels must be a non-empty array of class labels 0, ..., k - 1")
+    if int(labels.max()) >= MAX_ELEMENTS:
+        raise ValueError(f"labels must be class labels below {MAX_ELEMENTS:,}")
     per_class = check_int(per_class, "per_class", minimum=1)
     out = []
     for c in range(int(labels.max()) + 1):

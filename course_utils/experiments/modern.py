@@ -215,6 +215,8 @@ def stream_second_moments(
     each of ``n_blocks`` blocks, for inputs ``x ~ N(0, I)`` of size ``width`` (float64)."""
     m = check_int(m, "m", minimum=1, maximum=4000)
     seed = check_int(seed, "seed", minimum=0)
+    width = check_int(width, "width", minimum=2)
+    check_size(width * max(width, m), "width x max(width, m) (a weight matrix or the batch)")
     net = residual_model(rule, n_blocks, n_in=width, width=width, seed=seed, dtype=np.float64)
     x = np.random.default_rng(seed + 1).standard_normal((width, m))
     with np.errstate(over="ignore", invalid="ignore"):

@@ -59,6 +59,17 @@ FRAMEWORK_DEFAULTS: dict[str, tuple[str, dict]] = {
 InitSpec = tuple[str, Mapping[str, object]]
 
 
+def _check_spec(label: str, spec: object, *, lsuv_allowed: bool = False) -> tuple[str, Mapping]:
+    """``inits[label]`` as ``(initializer name, keyword arguments)``."""
+    if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping)):
+        also = " or 'lsuv'" if lsuv_allowed else ""
+        raise TypeError(
+            f"inits[{label!r}] must be a tuple (initializer name, keyword arguments){also}, "
+            f"got {spec!r:.40}"
+        )
+    return spec
+
+
 def default_runs(
     inits: Mapping[str, InitSpec],
     activation: str,
@@ -91,8 +102,11 @@ def default_runs(
             "inits must be a non-empty dict label -> (initializer name, keyword arguments), "
             f"got {type(inits).__name__}"
         )
+    for label, spec in inits.items():
+        _check_spec(label, spec)
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
+    check_size(width * max(width, m), "width x max(width, m) (a weight matrix or the batch)")
     gen = check_rng(rng)
     widths = [width] * (depth + 1)
     out = {}
@@ -199,9 +213,12 @@ def conv_stack(
     n_trials = check_int(n_trials, "n_trials", minimum=1, maximum=MAX_TRIALS)
     act = check_activation(activation)
     x = check_array(x, "x", ndim=4, dtype=np.float64)
-    if x.size and float(np.max(np.abs(x))) > MAX_SCALE:
+    if x.shape[0] < 1 or x.shape[1] < 1 or min(x.shape[2:]) < 3:
+        raise ValueError(f"x must be images (m, C, H, W) with H, W >= 3, got shape {x.shape}")
+    if float(np.max(np.abs(x))) > MAX_SCALE:
         raise ValueError(f"x must hold values with |x| <= {MAX_SCALE:g}")
     channels = check_int(channels, "channels", minimum=1)
+    check_size(x.shape[0] * channels * x.shape[2] * x.shape[3] * 9, "channels (the patch columns)")
     depth = check_int(depth, "depth", minimum=1, maximum=(min(x.shape[2:]) - 1) // 2)
     if not callable(weight_var):
         raise TypeError(
@@ -241,10 +258,14 @@ def conv_layer_factors(
     c_in = check_int(c_in, "c_in", minimum=1)
     c_out = check_int(c_out, "c_out", minimum=1)
     k = check_int(k, "k", minimum=1)
-    size = check_int(size, "size", minimum=k)
+    size = check_int(size, "size", minimum=1)
+    if k > size:
+        raise ValueError(
+            f"k must be <= size (the kernel must fit the image), got k={k}, size={size}"
+        )
     m = check_int(m, "m", minimum=1)
-    check_size(m * max(c_in, c_out) * size * size, "m x channels x size x size (the images)")
-    check_size(c_in * k * k * m * size * size, "the patch columns (c_in k k x m size size)")
+    check_size(m * max(c_in, c_out) * size * size, "m * max(c_in, c_out) * size**2 (the images)")
+    check_size(c_in * k * k * m * size * size, "c_in * k**2 * m * size**2 (the patch columns)")
     gen = check_rng(rng)
     x = gen.standard_normal((m, c_in, size, size))
     w = gen.standard_normal((c_out, c_in, k, k))
@@ -292,6 +313,11 @@ def mnist_comparison(
         ``"loss"``: minibatch loss per step, ``"accuracy"``: test accuracy after training,
         ``"report"``: the :class:`~course_utils.lsuv.LSUVReport` (LSUV only).
     """
+    if not isinstance(inits, Mapping) or not inits:
+        raise TypeError(
+            "inits must be a non-empty dict label -> (initializer name, keyword arguments) or "
+            f"'lsuv', got {type(inits).__name__}"
+        )
     x, y = datasets.load_mnist("train", dtype=np.float32)
     xt, yt = datasets.load_mnist("test", dtype=np.float32)
     xs, stats = datasets.standardize(x)
@@ -305,10 +331,11 @@ def mnist_comparison(
             report = lsuv(base, xs[:, :n_lsuv], rng=rng)
             net = report.net
         else:
-            name, kw = spec  # type: ignore[misc]
+            name, kw = _check_spec(label, spec, lsuv_allowed=True)
             net = MLP(
                 sizes, hidden=hidden, init=name, init_kwargs=dict(kw), rng=rng, dtype=np.float32
             )
+
         z_var = np.array([float(np.var(z, dtype=np.float64)) for z in net.forward(probe).z])
         hist = train(
             net, xs, y, steps=steps, lr=lr, batch_size=batch_size, rng=rng, record_stats=False
@@ -410,6 +437,7 @@ def decision_table(
         check_activation(name, f"names[{i}]")
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
+    check_size(width * max(width, m), "width x max(width, m) (a weight matrix or the batch)")
     tolerance = check_float(tolerance, "tolerance", minimum=0.0, strict_min=True, maximum=1.0)
     gen = check_rng(rng)
     widths = [width] * (depth + 1)
