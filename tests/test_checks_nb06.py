@@ -85,16 +85,16 @@ def test_leaky_check_validates(measured):
 
 
 @pytest.mark.parametrize(
-    ("check", "options"),
+    ("check", "options", "letter"),
     [
-        (nb06.check_why_selu_attracts, nb06.CHECK_WHY_SELU_ATTRACTS_OPTIONS),
-        (nb06.check_why_gain_is_fixed, nb06.CHECK_WHY_GAIN_IS_FIXED_OPTIONS),
+        (nb06.check_why_selu_attracts, nb06.CHECK_WHY_SELU_ATTRACTS_OPTIONS, "c"),
+        (nb06.check_why_gain_is_fixed, nb06.CHECK_WHY_GAIN_IS_FIXED_OPTIONS, "b"),
     ],
 )
-def test_explain_checks(check, options):
+def test_explain_checks(check, options, letter):
     (right,) = [k for k, c in options.items() if c.correct]
-    assert right == "b"
-    assert check("b") and check("(B)")
+    assert right == letter  # as in the notebook's option list and solution cell
+    assert check(letter) and check(f"({letter.upper()})")
     for key in options:
         if key != right:
             fb = check(key)
@@ -150,3 +150,23 @@ def test_checks_validate_their_parameters():
         nb06.check_logistic_taylor_variance(0.1, n_out=-3)
     with pytest.raises(TypeError, match="n_in"):
         nb06.check_logistic_taylor_variance(0.1, n_in=2.5)
+
+
+def test_leaky_prediction_misses_never_name_the_theory(measured):
+    """Random, x10, /10, sign-flipped and slip predictions fail, and no message contains the
+    theory (1 + slope²)^19 at 2-6 significant figures (the measurement, which the cell has
+    just shown, may be named)."""
+    from test_exercise_feedback import HOSTILE, revealed, wrong_answers
+
+    theory = 1.25**19
+    slips = [1.0, 1.25, 1.25**9.5, 1.5**19, 1 + 19 * 0.25]
+    tried = 0
+    for prediction in wrong_answers(theory, slips) + HOSTILE:
+        value = prediction if isinstance(prediction, float) else None
+        if value is not None and abs(value - measured) <= 0.35 * measured:
+            continue  # close enough to pass
+        fb = nb06.check_leaky_he_prediction(prediction, measured)
+        tried += 1
+        assert not fb, (prediction, fb)
+        assert revealed(fb.message, theory) == [], (prediction, fb.message)
+    assert tried >= 30

@@ -170,18 +170,18 @@ CHECK_WHY_SELU_ATTRACTS_OPTIONS = {
         "wrong scale.",
     ),
     "b": Choice(
+        "Because λ > 1 amplifies every layer.",
+        False,
+        "No: a constant factor above 1 would make Var(z) grow from every start, as a gain "
+        "above √2 does for ReLU; it cannot pull a large variance down.",
+    ),
+    "c": Choice(
         "Because SELU is not homogeneous: its negative branch levels off at -λα, so "
         "E[selu(z)²]/Var(z) is above 1 for small Var(z) and below 1 for large Var(z), and the "
         "map q -> E[selu(z)²] crosses the diagonal at q = 1 with a slope below 1.",
         True,
         "Yes: a map that crosses the diagonal with slope below 1 pulls q towards the crossing "
         "from both sides. The identity's map is the diagonal itself, so every q stays put.",
-    ),
-    "c": Choice(
-        "Because λ > 1 amplifies every layer.",
-        False,
-        "No: a constant factor above 1 would make Var(z) grow from every start, as a gain "
-        "above √2 does for ReLU; it cannot pull a large variance down.",
     ),
     "d": Choice(
         "Because a width of 500 averages out the fluctuations.",
