@@ -57,6 +57,7 @@ from course_utils._validation import (
     check_int,
     check_rng,
     check_size,
+    check_sizes,
 )
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "standard_rules",
     "summary_table",
     "variance_map",
+    "zigzag_rules",
 ]
 
 _FAMILIES = ("xavier", "he", "lecun")
@@ -278,26 +280,44 @@ def _stack(
     init_kw: Mapping[str, object],
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """:func:`propagate`'s pre-activations together with the weight matrices drawn."""
-    act = check_activation(activation)
-    init_fn = initializers.get(check_initializer_name(init, "init"))
     depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     width = check_int(width, "width", minimum=1)
     m = check_int(m, "m", minimum=1)
     check_size(width * width, "width (a width x width weight matrix)")
     check_size(depth * width * m, "depth * width * m (the output array)")
+    zs, weights = _forward(
+        activation, init, [width] * depth, m, input_var, input_mean, rng, dtype, init_kw
+    )
+    return np.stack(zs), weights
+
+
+def _forward(
+    activation: str | activations.Activation,
+    init: str,
+    widths: Sequence[int],
+    m: int,
+    input_var: float,
+    input_mean: float,
+    rng: RngLike,
+    dtype: type | np.dtype | str,
+    init_kw: Mapping[str, object],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pre-activations ``z_l`` of widths ``widths`` (``z_l = W_l g(z_{l-1})``, ``W_l`` of shape
+    ``(widths[l], widths[l - 1])``) and the weight matrices drawn."""
+    act = check_activation(activation)
+    init_fn = initializers.get(check_initializer_name(init, "init"))
     input_var = check_float(input_var, "input_var", minimum=0.0, maximum=MAX_SCALE)
     input_mean = check_float(input_mean, "input_mean")
     dt = check_dtype(dtype)
     gen = check_rng(rng)
-    out = np.empty((depth, width, m), dtype=dt)
-    out[0] = gen.normal(input_mean, math.sqrt(input_var), (width, m))
+    zs = [gen.normal(input_mean, math.sqrt(input_var), (widths[0], m)).astype(dt, copy=False)]
     weights = []
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for layer in range(1, depth):
-            w = init_fn((width, width), **init_kw, rng=gen, dtype=dt)
-            out[layer] = w @ act(out[layer - 1])
+        for n_out in widths[1:]:
+            w = init_fn((n_out, zs[-1].shape[0]), **init_kw, rng=gen, dtype=dt)
+            zs.append(w @ act(zs[-1]))
             weights.append(w)
-    return out, weights
+    return zs, weights
 
 
 def backpropagate(
@@ -339,12 +359,21 @@ def backpropagate(
     delta = check_array(delta, "delta")
     if delta.shape != z.shape[1:]:
         raise ValueError(f"delta must have shape {z.shape[1:]}, got shape {delta.shape}")
-    out = np.empty(z.shape, dtype=np.result_type(z, delta))
-    out[-1] = delta
+    return np.stack(_backward(act, list(z), weights, delta))
+
+
+def _backward(
+    act: activations.Activation,
+    zs: Sequence[np.ndarray],
+    weights: Sequence[np.ndarray],
+    delta: np.ndarray,
+) -> list[np.ndarray]:
+    """:func:`backpropagate` for layers of any widths (lists of per-layer arrays)."""
+    out = [delta]
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for layer in range(z.shape[0] - 1, 0, -1):
-            out[layer - 1] = act.derivative(z[layer - 1]) * (weights[layer - 1].T @ out[layer])
-    return out
+        for layer in range(len(zs) - 1, 0, -1):
+            out.append(act.derivative(zs[layer - 1]) * (weights[layer - 1].T @ out[-1]))
+    return out[::-1]
 
 
 # --------------------------------------------------------------------------------------
@@ -403,7 +432,9 @@ class Rule:
     @property
     def call(self) -> str:
         """The ``course_utils`` initializers and arguments, e.g. ``"xavier_*(gain=1.667)"``."""
-        kw = ", ".join(f"{k}={v:.4g}" for k, v in self.init_kw.items())
+        kw = ", ".join(
+            f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:.4g}" for k, v in self.init_kw.items()
+        )
         return f"{self.family}_*({kw})"
 
     def get_activation(self) -> activations.Activation:
@@ -415,36 +446,62 @@ class Rule:
         check_choice(distribution, "distribution", ("uniform", "normal"))
         return f"{self.family}_{distribution}"
 
-    def weight_variance(self, n: int) -> float:
-        """Variance of one weight of an ``n x n`` layer (the same for both distributions)."""
-        n = check_int(n, "n", minimum=1)
-        check_size(n * n, "n (an n x n weight matrix)")
-        return initializers.variance(self.initializer_name("normal"), (n, n), **self.init_kw)
+    def weight_variance(self, n: int | tuple[int, int]) -> float:
+        """Variance of one weight of an ``n x n`` layer, or of a layer of shape
+        ``n = (n_out, n_in)`` (the same for both distributions)."""
+        return initializers.variance(self.initializer_name("normal"), _shape(n), **self.init_kw)
 
     def gain(self) -> float:
         """Effective gain ``sqrt(n Var(W))`` for ``fan_in = fan_out = n`` (independent of n)."""
         return math.sqrt(self.weight_variance(1000) * 1000)
 
-    def uniform_bound(self, n: int) -> float:
-        """Bound ``r`` of ``U(-r, r)`` for an ``n x n`` layer: ``sqrt(3 Var(W))``."""
-        n = check_int(n, "n", minimum=1)
-        check_size(n * n, "n (an n x n weight matrix)")
-        var = initializers.variance(self.initializer_name("uniform"), (n, n), **self.init_kw)
+    def uniform_bound(self, n: int | tuple[int, int]) -> float:
+        """Bound ``r`` of ``U(-r, r)`` for an ``n x n`` layer or one of shape ``(n_out, n_in)``:
+        ``sqrt(3 Var(W))``."""
+        var = initializers.variance(self.initializer_name("uniform"), _shape(n), **self.init_kw)
         return math.sqrt(3.0 * var)
 
-    def normal_std(self, n: int) -> float:
-        """Standard deviation of the normal initializer for an ``n x n`` layer."""
+    def normal_std(self, n: int | tuple[int, int]) -> float:
+        """Standard deviation of the normal initializer for an ``n x n`` layer or one of shape
+        ``(n_out, n_in)``."""
         return math.sqrt(self.weight_variance(n))
 
-    def symbolic_bound(self) -> str:
-        """The uniform bound for ``fan_in = fan_out = n``, e.g. ``"(5/3)·√(3/n)"``."""
-        g = self.gain_symbol
-        return "√(3/n)" if g == "1" else f"{_wrap(g)}·√(3/n)"
+    def _fan_symbol(self, square: bool) -> str:
+        if square:
+            return "n"
+        if self.family == "xavier":
+            return "(n_in+n_out)"
+        return "n_out" if self.init_kw.get("mode", "fan_in") == "fan_out" else "n_in"
 
-    def symbolic_std(self) -> str:
-        """The normal standard deviation for ``fan_in = fan_out = n``, e.g. ``"√2/√n"``."""
+    def symbolic_bound(self, square: bool = True) -> str:
+        """The uniform bound, e.g. ``"(5/3)·√(3/n)"`` for ``fan_in = fan_out = n``; with
+        ``square=False`` in terms of the fans, e.g. ``"√(6/(n_in+n_out))"``."""
         g = self.gain_symbol
-        return "1/√n" if g == "1" else f"{_wrap(g)}/√n"
+        fan = self._fan_symbol(square)
+        base = f"√(6/{fan})" if fan == "(n_in+n_out)" else f"√(3/{fan})"
+        return base if g == "1" else f"{_wrap(g)}·{base}"
+
+    def symbolic_std(self, square: bool = True) -> str:
+        """The normal standard deviation, e.g. ``"√2/√n"`` for ``fan_in = fan_out = n``; with
+        ``square=False`` in terms of the fans, e.g. ``"√(2/(n_in+n_out))"``."""
+        g = self.gain_symbol
+        fan = self._fan_symbol(square)
+        if fan == "(n_in+n_out)":
+            return "√(2/(n_in+n_out))" if g == "1" else f"{_wrap(g)}·√(2/(n_in+n_out))"
+        return f"1/√{fan}" if g == "1" else f"{_wrap(g)}/√{fan}"
+
+
+def _shape(n: object) -> tuple[int, int]:
+    """``(n, n)`` for an int, a validated ``(n_out, n_in)`` for a pair."""
+    if isinstance(n, tuple):
+        if len(n) != 2:
+            raise ValueError(f"n must be an int or a shape (n_out, n_in), got {n!r}")
+        shape = (check_int(n[0], "n_out", minimum=1), check_int(n[1], "n_in", minimum=1))
+    else:
+        k = check_int(n, "n", minimum=1)
+        shape = (k, k)
+    check_size(shape[0] * shape[1], "n (the weight matrix)")
+    return shape
 
 
 def _wrap(symbol: str) -> str:
@@ -505,19 +562,19 @@ def standard_rules() -> list[Rule]:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """A :class:`Rule` evaluated for ``n x n`` layers and checked by simulation.
+    """A :class:`Rule` evaluated for the table's layers and checked by simulation.
 
     Attributes
     ----------
     rule : Rule
     n : int
-        Layer width used for the numbers.
+        Layer width used for the numbers (the first width of a non-square stack).
     gain : float
-        Effective gain ``sqrt(n Var(W))``.
+        Effective gain ``sqrt(n Var(W))`` of a square layer.
     bound : float
-        Uniform bound at ``n``.
+        Uniform bound of the first weight layer.
     std : float
-        Normal standard deviation at ``n``.
+        Normal standard deviation of the first weight layer.
     ratio_theory : float
         Predicted ``Var(z_depth) / Var(z_1)`` (:func:`course_utils.theory.predict_variances`).
     ratio_uniform, ratio_normal : float
@@ -530,15 +587,22 @@ class SummaryRow:
         Measured ratio of the gradients' mean squares ``E[δ_1^2] / E[δ_depth^2]`` for a
         unit-variance gradient ``δ_depth`` sent back through the stack.
     backward_factor : float
-        Measured per-layer backward factor ``n Var(W) E[g'(z)^2]`` (normal weights; the
-        geometric mean over the layers of ``E[g'(z_l)^2]`` on the propagated signals).
+        Measured per-layer backward factor ``n_out Var(W) E[g'(z)^2]`` (normal weights; the
+        geometric mean over the layers of its value on the propagated signals).
     preserved : bool
-        Whether both directions hold: the forward and the backward ratios, for both
-        distributions, lie within ``[1 / tol, tol]``. The spread is shown but not part of
-        the verdict (it also decays slowly under He's rule: deep ReLU stacks make all
-        inputs alike, notebook 08).
+        Whether both directions hold at every layer: for both distributions, every
+        ``E[z_l^2] / E[z_1^2]`` and every ``E[δ_l^2] / E[δ_depth^2]`` lies within
+        ``[1 / tol, tol]`` (see ``worst_forward``, ``worst_backward``). The spread is shown
+        but not part of the verdict (it also decays slowly under He's rule: deep ReLU stacks
+        make all inputs alike, notebook 08).
     failing : tuple of str
         The directions that fail: a subset of ``("forward", "backward")``.
+    bounds, stds : tuple of float
+        Uniform bound and normal standard deviation of each distinct layer shape, in the
+        order of :attr:`SummaryTable.shapes` (one entry for a square stack).
+    worst_forward, worst_backward : float
+        Over all layers and both distributions, the measured ratio farthest from 1 (in log
+        scale): ``E[z_l^2] / E[z_1^2]`` forward, ``E[δ_l^2] / E[δ_depth^2]`` backward.
     """
 
     rule: Rule
@@ -556,6 +620,10 @@ class SummaryRow:
     backward_factor: float
     preserved: bool
     failing: tuple[str, ...] = ()
+    bounds: tuple[float, ...] = ()
+    stds: tuple[float, ...] = ()
+    worst_forward: float = 1.0
+    worst_backward: float = 1.0
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -571,14 +639,15 @@ _HEADER = (
     "course_utils",
     "gain",
     "uniform bound r",
-    "r at n={n}",
+    "r at {at}",
     "normal std σ",
-    "σ at n={n}",
+    "σ at {at}",
     "Var(z{d})/Var(z1) theory",
     "measured: uniform / normal",
     "spread Var_x(z{d})/Var_x(z1): uniform / normal",
     "backward E[δ1²]/E[δ{d}²]: uniform / normal",
-    "n·Var(W)·E[g′(z)²] per layer",
+    "n_out·Var(W)·E[g′(z)²] per layer",
+    "worst layer: forward / backward",
     "preserved?",
 )
 
@@ -591,41 +660,61 @@ class SummaryTable:
     ----------
     rows : list of SummaryRow
     n : int
-        Layer width of the numeric columns and of the simulation.
+        Layer width of the numeric columns and of the simulation (the first width of a
+        non-square stack).
     depth : int
         Number of pre-activation layers in the simulation.
     tol : float
         A ratio within ``[1 / tol, tol]`` counts as preserved.
+    widths : tuple of int
+        Widths of ``z_1, ..., z_depth`` (all ``n`` for a square stack).
     """
 
     rows: list[SummaryRow]
     n: int
     depth: int
     tol: float
+    widths: tuple[int, ...] = ()
+
+    @property
+    def square(self) -> bool:
+        """Whether every layer is ``n x n``."""
+        return len(set(self.widths or (self.n,))) == 1
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        """Distinct ``(n_in, n_out)`` of the weight layers, in order of appearance."""
+        widths = self.widths or (self.n, self.n)
+        pairs = list(zip(widths[:-1], widths[1:], strict=True))
+        return list(dict.fromkeys(pairs))
 
     def header(self) -> list[str]:
         """Column titles."""
-        return [h.format(n=self.n, d=self.depth) for h in _HEADER]
+        at = f"n={self.n}" if self.square else " / ".join(f"{a}→{b}" for a, b in self.shapes)
+        return [h.format(at=at, d=self.depth) for h in _HEADER]
 
     def cells(self) -> list[list[str]]:
         """Every row as display strings (gain to 3 decimals, other numbers to 3 or 4 digits)."""
         out = []
         for r in self.rows:
+            bounds = " / ".join(_fmt(b, 4) for b in (r.bounds or (r.bound,)))
+            stds = " / ".join(_fmt(b, 4) for b in (r.stds or (r.std,)))
             out.append(
                 [
                     r.rule.label,
                     r.rule.source,
                     r.rule.call,
                     f"{r.gain:.3f}",
-                    r.rule.symbolic_bound(),
-                    _fmt(r.bound, 4),
-                    r.rule.symbolic_std(),
-                    _fmt(r.std, 4),
+                    r.rule.symbolic_bound(self.square),
+                    bounds,
+                    r.rule.symbolic_std(self.square),
+                    stds,
                     _fmt(r.ratio_theory),
                     f"{_fmt(r.ratio_uniform)} / {_fmt(r.ratio_normal)}",
                     f"{_fmt(r.spread_uniform)} / {_fmt(r.spread_normal)}",
                     f"{_fmt(r.backward_uniform)} / {_fmt(r.backward_normal)}",
                     _fmt(r.backward_factor),
+                    f"{_fmt(r.worst_forward)} / {_fmt(r.worst_backward)}",
                     "yes" if r.preserved else "no: " + ", ".join(r.failing),
                 ]
             )
@@ -646,10 +735,18 @@ class SummaryTable:
         for cells in self.cells():
             tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
             body.append(f"<tr>{tds}</tr>")
+        if self.square:
+            layers = f"fan_in = fan_out = n; check: z1 ~ N(0, 1) through layers 2..{self.depth} "
+            layers += f"of width {self.n}"
+        else:
+            shown = ", ".join(str(w) for w in self.widths[:4])
+            layers = (
+                f"layers of widths {shown}, ... ({self.depth} in all); check: z1 ~ N(0, 1) "
+                f"through layers 2..{self.depth}"
+            )
         caption = (
-            f"Initialization per activation for fan_in = fan_out = n; check: z1 ~ N(0, 1) "
-            f"through layers 2..{self.depth} of width {self.n} and a unit-variance "
-            f"gradient back; preserved if the forward and the backward ratios are both "
+            f"Initialization per activation for {layers} and a unit-variance gradient back; "
+            f"preserved if at every layer the forward and the backward ratios are both "
             f"within [1/{self.tol:g}, {self.tol:g}]"
         )
         return (
@@ -668,54 +765,73 @@ class SummaryTable:
         return self.to_text()
 
 
+def _worst(ratios: np.ndarray) -> float:
+    """The entry farthest from 1 in log scale (``nan`` entries count as farthest)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = np.abs(np.log(ratios))
+    dist = np.where(np.isnan(dist), np.inf, dist)
+    return float(ratios[int(np.argmax(dist))])
+
+
 def _measured_ratios(
     rule: Rule,
     distribution: str,
-    sizes: tuple[int, int, int, int],
+    widths: Sequence[int],
+    m: int,
+    trials: int,
     gen: np.random.Generator,
     dtype: np.dtype,
-) -> tuple[float, float, float, float]:
+) -> dict[str, float]:
     """Means over ``trials`` sampled stacks of the forward, spread and backward ratios.
 
-    Returns ``(forward, spread, backward, factor)``: ``E[z_depth^2] / E[z_1^2]``,
-    ``Var_x(z_depth) / Var_x(z_1)``, ``E[δ_1^2] / E[δ_depth^2]`` and the geometric mean
-    over layers of ``n Var(W) E[g'(z_l)^2]``.
+    Returns a dict with ``forward`` ``E[z_depth^2] / E[z_1^2]``, ``spread``
+    ``Var_x(z_depth) / Var_x(z_1)``, ``backward`` ``E[δ_1^2] / E[δ_depth^2]``, ``factor``
+    the geometric mean over layers of ``n_out Var(W) E[g'(z_l)^2]``, and ``worst_forward``,
+    ``worst_backward``: of the per-layer ratios (averaged over the stacks) the one farthest
+    from 1.
     """
-    n, depth, m, trials = sizes
     act = rule.get_activation()
-    var_w = rule.weight_variance(n)
+    var_w = [rule.weight_variance((b, a)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+    fan_out = np.array(widths[1:], dtype=np.float64)
     forward, spread, backward, factor = [], [], [], []
     for _ in range(trials):
-        z, weights = _stack(
-            act,
-            rule.initializer_name(distribution),
-            depth,
-            n,
-            m,
-            1.0,
-            0.0,
-            gen,
-            dtype,
-            rule.init_kw,
+        zs, weights = _forward(
+            act, rule.initializer_name(distribution), widths, m, 1.0, 0.0, gen, dtype, rule.init_kw
         )
-        delta = gen.standard_normal((n, m)).astype(dtype)
-        grads = backpropagate(act, z, weights, delta)
+        delta = gen.standard_normal((widths[-1], m)).astype(dtype)
+        grads = _backward(act, zs, weights, delta)
         with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
-            z64 = z.astype(np.float64)
-            forward.append(float(np.mean(z64[-1] ** 2) / np.mean(z64[0] ** 2)))
-            spread.append(float(np.mean(z64[-1].var(axis=1)) / np.mean(z64[0].var(axis=1))))
-            g64 = grads.astype(np.float64)
-            backward.append(float(np.mean(g64[0] ** 2) / np.mean(g64[-1] ** 2)))
-            d2 = np.mean(np.square(act.derivative(z64[:-1])), axis=(1, 2))
-            factor.append(float(n * var_w * np.exp(np.mean(np.log(d2)))))
-    return tuple(float(np.mean(v)) for v in (forward, spread, backward, factor))
+            z2 = np.array([np.mean(np.square(z, dtype=np.float64)) for z in zs])
+            g2 = np.array([np.mean(np.square(g, dtype=np.float64)) for g in grads])
+            forward.append(z2 / z2[0])
+            backward.append(g2 / g2[-1])
+            spread.append(
+                float(
+                    np.mean(zs[-1].astype(np.float64).var(axis=1))
+                    / np.mean(zs[0].astype(np.float64).var(axis=1))
+                )
+            )
+            d2 = np.array(
+                [np.mean(np.square(act.derivative(z.astype(np.float64)))) for z in zs[:-1]]
+            )
+            factor.append(float(np.exp(np.mean(np.log(fan_out * np.array(var_w) * d2)))))
+    fwd = np.mean(forward, axis=0)
+    bwd = np.mean(backward, axis=0)
+    return {
+        "forward": float(fwd[-1]),
+        "spread": float(np.mean(spread)),
+        "backward": float(bwd[0]),
+        "factor": float(np.mean(factor)),
+        "worst_forward": _worst(fwd),
+        "worst_backward": _worst(bwd),
+    }
 
 
-def _predicted_ratio(rule: Rule, n: int, depth: int) -> float:
+def _predicted_ratio(rule: Rule, widths: Sequence[int]) -> float:
     act = rule.get_activation()
     second = float(theory.gaussian_moments(act, 1.0)["second"])
     pred = theory.predict_variances(
-        [n] * depth, rule.initializer_name("normal"), act, input_var=second, **rule.init_kw
+        list(widths), rule.initializer_name("normal"), act, input_var=second, **rule.init_kw
     )
     return float(pred["z_var"][-1])
 
@@ -723,21 +839,26 @@ def _predicted_ratio(rule: Rule, n: int, depth: int) -> float:
 def summary_table(
     rules: list[Rule] | None = None,
     *,
-    n: int = 256,
-    depth: int = 20,
+    n: int | None = None,
+    depth: int | None = None,
+    widths: Sequence[int] | None = None,
     m: int = 32,
     trials: int = 4,
     tol: float = 2.0,
     rng: RngLike = 0,
     dtype: type | np.dtype | str = np.float32,
 ) -> SummaryTable:
-    """Evaluate the rules for ``n x n`` layers and check each one by simulation.
+    """Evaluate the rules for a stack of layers and check each one by simulation.
 
-    For every rule: the gain, the uniform bound and the normal standard deviation at ``n``
-    (from :func:`course_utils.initializers.variance`), the predicted ratio
+    For every rule: the gain, the uniform bound and the normal standard deviation of each
+    layer shape (from :func:`course_utils.initializers.variance`), the predicted ratio
     ``Var(z_depth) / Var(z_1)`` for ``z_1 ~ N(0, 1)`` and the ratio measured with uniform
-    and with normal weights (:func:`propagate`, ``m`` examples), averaged over ``trials``
-    independently sampled stacks. ``Var`` is the mean square over all units and examples.
+    and with normal weights (``m`` examples), averaged over ``trials`` independently
+    sampled stacks. ``Var`` is the mean square over all units and examples. The backward
+    check sends a unit-variance gradient from the last layer to the first. A rule is
+    *preserved* when at every layer, for both distributions, both the forward ratio
+    ``E[z_l^2] / E[z_1^2]`` and the backward ratio ``E[δ_l^2] / E[δ_depth^2]`` lie within
+    ``[1 / tol, tol]``.
 
     Averaging over stacks matters for ReLU-like activations: at finite width the squared
     norm of the signal performs a random walk in log scale whose spread grows like
@@ -748,17 +869,21 @@ def summary_table(
     ----------
     rules : list of Rule, optional
         Default :func:`standard_rules`.
-    n : int
-        Layer width (fan_in = fan_out = n).
-    depth : int
-        Number of pre-activation layers (``depth - 1`` weight matrices), ``>= 2``.
+    n : int, optional
+        Layer width of a square stack (fan_in = fan_out = n); default 256.
+    depth : int, optional
+        Number of pre-activation layers of a square stack (``depth - 1`` weight matrices),
+        ``>= 2``; default 20.
+    widths : sequence of int, optional
+        Instead of ``n`` and ``depth``: the widths of ``z_1, ..., z_depth``, e.g.
+        ``[400, 100] * 10 + [400]`` for a zigzag in which fan-in, fan-out and fan-average
+        rules differ.
     m : int
         Number of examples in the simulation.
     trials : int
         Number of sampled stacks per rule and distribution.
     tol : float
-        ``> 1``; a rule preserves the variance if both measured ratios are in
-        ``[1 / tol, tol]``.
+        ``> 1``; see above.
     rng : numpy.random.Generator, int or None
         Source of randomness (default seed 0, so that the table is reproducible).
     dtype : float32 or float64
@@ -776,43 +901,73 @@ def summary_table(
     rules = standard_rules() if rules is None else list(rules)
     if not rules or not all(isinstance(r, Rule) for r in rules):
         raise TypeError("rules must be a non-empty list of Rule objects")
-    n = check_int(n, "n", minimum=1)
-    depth = check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
+    if widths is None:
+        n = 256 if n is None else check_int(n, "n", minimum=1)
+        depth = 20 if depth is None else check_int(depth, "depth", minimum=2, maximum=MAX_DEPTH)
+        check_size(n * n, "n (an n x n weight matrix)")
+        widths = [n] * depth
+    else:
+        if n is not None or depth is not None:
+            raise ValueError("give either widths or n and depth, not both")
+        widths = check_sizes(widths, "widths")
+        n, depth = widths[0], len(widths)
     m = check_int(m, "m", minimum=1)
     trials = check_int(trials, "trials", minimum=1, maximum=MAX_TRIALS)
-    check_size(n * n, "n (an n x n weight matrix)")
-    check_size(depth * n * m, "depth * n * m (the propagated signals)")
+    check_size(sum(widths) * m, "sum(widths) * m (the propagated signals)")
     tol = check_float(tol, "tol", minimum=1.0, strict_min=True)
     gen = check_rng(rng)
     dt = check_dtype(dtype)
-    sizes = (n, depth, m, trials)
+    table = SummaryTable(rows=[], n=n, depth=depth, tol=tol, widths=tuple(widths))
     rows = []
     for rule in rules:
-        ratio_u, spread_u, back_u, _ = _measured_ratios(rule, "uniform", sizes, gen, dt)
-        ratio_n, spread_n, back_n, factor = _measured_ratios(rule, "normal", sizes, gen, dt)
-        directions = {"forward": (ratio_u, ratio_n), "backward": (back_u, back_n)}
+        uni = _measured_ratios(rule, "uniform", widths, m, trials, gen, dt)
+        nor = _measured_ratios(rule, "normal", widths, m, trials, gen, dt)
+        worst_f = _worst(np.array([uni["worst_forward"], nor["worst_forward"]]))
+        worst_b = _worst(np.array([uni["worst_backward"], nor["worst_backward"]]))
         failing = tuple(
             name
-            for name, pair in directions.items()
-            if not all(1.0 / tol <= r <= tol for r in pair)
+            for name, worst in (("forward", worst_f), ("backward", worst_b))
+            if not 1.0 / tol <= worst <= tol
         )
+        shapes = [(b, a) for a, b in table.shapes]
         rows.append(
             SummaryRow(
                 rule=rule,
                 n=n,
                 gain=rule.gain(),
-                bound=rule.uniform_bound(n),
-                std=rule.normal_std(n),
-                ratio_theory=_predicted_ratio(rule, n, depth),
-                ratio_uniform=ratio_u,
-                ratio_normal=ratio_n,
-                spread_uniform=spread_u,
-                spread_normal=spread_n,
-                backward_uniform=back_u,
-                backward_normal=back_n,
-                backward_factor=factor,
+                bound=rule.uniform_bound(shapes[0]),
+                std=rule.normal_std(shapes[0]),
+                ratio_theory=_predicted_ratio(rule, widths),
+                ratio_uniform=uni["forward"],
+                ratio_normal=nor["forward"],
+                spread_uniform=uni["spread"],
+                spread_normal=nor["spread"],
+                backward_uniform=uni["backward"],
+                backward_normal=nor["backward"],
+                backward_factor=nor["factor"],
                 preserved=not failing,
                 failing=failing,
+                bounds=tuple(rule.uniform_bound(s) for s in shapes),
+                stds=tuple(rule.normal_std(s) for s in shapes),
+                worst_forward=worst_f,
+                worst_backward=worst_b,
             )
         )
-    return SummaryTable(rows=rows, n=n, depth=depth, tol=tol)
+    return SummaryTable(rows=rows, n=n, depth=depth, tol=tol, widths=tuple(widths))
+
+
+def zigzag_rules() -> list[Rule]:
+    """Rules that differ only in the fan they use, for a table of non-square layers.
+
+    For the identity and for ReLU: the fan-in rule (LeCun, He), the fan-out rule
+    (``mode="fan_out"``) and the fan average (Xavier, with He's gain for ReLU).
+    """
+    root2 = math.sqrt(2.0)
+    return [
+        Rule("identity", "lecun", "LeCun (fan_in)", "1"),
+        Rule("identity", "lecun", "fan_out", "1", {"mode": "fan_out"}),
+        Rule("identity", "xavier", "Glorot & Bengio (fan average)", "1", {"gain": 1.0}),
+        Rule("relu", "he", "He et al. (fan_in)", "√2"),
+        Rule("relu", "he", "He et al. (fan_out)", "√2", {"mode": "fan_out"}),
+        Rule("relu", "xavier", "fan average, gain √2", "√2", {"gain": root2}),
+    ]

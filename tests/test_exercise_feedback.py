@@ -109,8 +109,6 @@ SCALAR = {
     ),
     "nb05.ex2": (nb05.check_standard_gradient_ratio, lambda: 3.0**-5, [3**-2.5, 3**-4, 1 / 3]),
     "nb05.ex3": (nb05.check_compromise_forward_factor, lambda: 0.4, [1.6, 1.0]),
-    "nb06.ex1": (nb06.check_he_normal_std, lambda: math.sqrt(2 / 512), [2 / 512]),
-    "nb06.ex2": (nb06.check_leaky_relu_gain, lambda: math.sqrt(2 / 1.04), [math.sqrt(2)]),
     "nb06.ex3": (
         nb06.check_logistic_taylor_variance,
         lambda: 32 / 250,

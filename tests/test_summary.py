@@ -414,3 +414,59 @@ def test_summary_table_validates(kwargs, exc, match):
 def test_theory_moments_are_what_summary_uses():
     # the module relies on gaussian_moments' "second" moment
     assert theory.gaussian_moments("relu", 2.0)["second"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------------------
+# Non-square layers: fan-in, fan-out and fan-average rules differ
+# --------------------------------------------------------------------------------------
+
+ZIGZAG = [200, 50] * 5 + [200]
+
+
+@pytest.fixture(scope="module")
+def zigzag():
+    return summary.summary_table(summary.zigzag_rules(), widths=ZIGZAG, m=16, trials=3, rng=0)
+
+
+def test_zigzag_fan_average_loses_both_directions(zigzag):
+    rows = {(r.rule.label, r.rule.source): r for r in zigzag.rows}
+    # n_in Var(W) = 2 n_in / (n_in + n_out): 1.6 and 0.4 for 200 -> 50 -> 200, 0.64 per pair
+    xavier = rows[("identity", "Glorot & Bengio (fan average)")]
+    assert xavier.ratio_theory == pytest.approx(0.64**5, rel=1e-9)
+    assert xavier.failing == ("forward", "backward")
+    assert math.log(xavier.ratio_normal / 0.64**5) == pytest.approx(0.0, abs=0.3)
+    assert xavier.backward_factor == pytest.approx(0.8, rel=0.02)  # sqrt(0.64), exact for identity
+
+
+def test_zigzag_fan_in_keeps_forward_fan_out_keeps_backward(zigzag):
+    rows = {(r.rule.label, r.rule.source): r for r in zigzag.rows}
+    fan_in, fan_out = rows[("identity", "LeCun (fan_in)")], rows[("identity", "fan_out")]
+    assert fan_in.ratio_theory == pytest.approx(1.0) and fan_in.failing == ("backward",)
+    assert fan_out.failing == ("forward",)
+    # the per-unit variance of the narrow layers is 4x off in the direction that is not kept
+    assert fan_in.worst_backward == pytest.approx(4.0, rel=0.3)
+    assert fan_out.worst_forward == pytest.approx(4.0, rel=0.3)
+    assert not any(r.preserved for r in zigzag.rows)
+
+
+def test_zigzag_renders_shapes_and_fan_symbols(zigzag):
+    text = str(zigzag)
+    assert not zigzag.square and zigzag.shapes == [(200, 50), (50, 200)]
+    assert "r at 200→50 / 50→200" in text and "Var(z11)/Var(z1)" in text
+    assert "√(6/(n_in+n_out))" in text and "√(3/n_out)" in text and "1/√n_in" in text
+    assert "mode='fan_out'" in text
+    row = zigzag.rows[0]  # LeCun fan_in: r = sqrt(3 / n_in) per shape
+    assert row.bounds == pytest.approx((math.sqrt(3 / 200), math.sqrt(3 / 50)))
+    assert row.stds == pytest.approx((math.sqrt(1 / 200), math.sqrt(1 / 50)))
+    assert "widths 200, 50, 200, 50, ..." in zigzag.to_html()
+
+
+def test_summary_table_widths_validation():
+    with pytest.raises(ValueError, match="either widths"):
+        summary.summary_table(widths=[8, 4, 8], n=8)
+    with pytest.raises(ValueError, match="widths"):
+        summary.summary_table(widths=[8])
+    with pytest.raises(TypeError, match="widths"):
+        summary.summary_table(widths="8,4")
+    with pytest.raises(ValueError, match="n_in"):
+        summary.standard_rules()[0].uniform_bound((4, 0))

@@ -1,22 +1,27 @@
 """Checks for the exercises of ``06_activation_adjustments.ipynb``.
 
-Each check recognises the typical slips of its exercise (a variance given for a standard
-deviation, the Xavier value instead of the He one, a slope that was not squared ...) and
-says so; otherwise :func:`course_utils.checks.compare_scalar` explains the mismatch.
+Five exercises of four kinds: predict how much He's ReLU weights let a leaky-ReLU stack grow
+(:func:`check_leaky_he_prediction`, predict then run), explain where SELU's pull towards
+``Var(z) = 1`` comes from (:func:`check_why_selu_attracts`), compute the weight variance of
+the logistic Taylor argument for a non-square layer (:func:`check_logistic_taylor_variance`,
+the one compute-a-value), explain why some gains do not depend on the target variance
+(:func:`check_why_gain_is_fixed`) and find softsign's gain (:func:`check_softsign_stack`,
+modify the experiment). No message contains an expected value: misses are described by their
+direction and size, or by the slip they look like.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from course_utils import initializers
+from course_utils import activations, initializers, summary
 from course_utils._validation import check_float, check_int
 from course_utils.checks import (
     Choice,
     Feedback,
+    as_float,
     compare_choice,
+    compare_prediction,
     compare_with_slips,
     exercise,
     hint_function,
@@ -24,16 +29,19 @@ from course_utils.checks import (
 )
 
 __all__ = [
-    "SOFTSIGN_TARGET",
-    "check_softsign_stack",
     "CHECK_WHY_GAIN_IS_FIXED_OPTIONS",
-    "check_why_gain_is_fixed",
+    "CHECK_WHY_SELU_ATTRACTS_OPTIONS",
     "HINTS",
+    "LEAKY_SLOPE",
+    "SOFTSIGN_TARGET",
     "TAYLOR_LAYER",
-    "check_he_normal_std",
-    "check_leaky_relu_gain",
+    "check_leaky_he_prediction",
     "check_logistic_taylor_variance",
+    "check_softsign_stack",
+    "check_why_gain_is_fixed",
+    "check_why_selu_attracts",
     "hint",
+    "measured_leaky_growth",
 ]
 
 #: ``(n_in, n_out)`` of exercise 3: not square, so that fan-in and fan-average rules differ.
@@ -41,14 +49,17 @@ TAYLOR_LAYER = (200, 50)
 
 HINTS = {
     "ex1": (
-        "He's rule doubles LeCun's variance to make up for the half of the inputs that ReLU "
-        "zeroes; the question asks for a standard deviation.",
-        "Var(W) = 2/fan_in; std = sqrt(2/fan_in).",
+        "He's gain sqrt(2) undoes ReLU's factor 1/2 exactly. What does one leaky-ReLU layer do "
+        "to Var(z) when its negative side keeps slope times the signal?",
+        "For symmetric z, E[g(z)^2] = (1 + slope^2)/2 · Var(z), so each He layer multiplies "
+        "Var(z) by 1 + slope^2; z_1 and z_20 are 19 weight layers apart.",
     ),
     "ex2": (
-        "A leaky ReLU keeps E[g(z)²] = (1 + slope²)/2 · Var(z) for a symmetric z; the gain "
-        "makes up for that factor.",
-        "gain² · (1 + slope²)/2 = 1, so gain = sqrt(2/(1 + slope²)).",
+        "Draw the map q -> E[g(z)^2], z ~ N(0, q), for the identity and for SELU: where does "
+        "each cross the diagonal, and how steeply?",
+        "For a homogeneous g the map is a straight line through 0; SELU's negative branch "
+        "is bounded by -lambda*alpha, so its map bends and crosses the diagonal at 1 with a "
+        "slope below 1.",
     ),
     "ex3": (
         "Near 0 the logistic function is 1/2 + z/4: a slope of 1/4 where tanh has 1. Start "
@@ -70,79 +81,130 @@ HINTS = {
 hint = hint_function(HINTS, "nb06")
 
 
-@exercise("ex1")
-def check_he_normal_std(answer: object, fan_in: int = 512) -> Feedback:
-    """Exercise 1: the standard deviation of ``he_normal`` weights for ``fan_in`` inputs.
+#: Negative slope of exercise 1's leaky ReLU, and the stack the exercise cell measures.
+LEAKY_SLOPE = 0.5
+LEAKY_STACK = {"depth": 20, "width": 256, "m": 32}
+LEAKY_NETWORKS = 4
 
-    The expected value is ``sqrt(2 / fan_in)``.
+
+def measured_leaky_growth(networks: int = LEAKY_NETWORKS) -> float:
+    """``E[z_20^2] / E[z_1^2]`` of exercise 1's leaky-ReLU stack with ``he_normal`` weights
+    (default ``negative_slope=0``), averaged over ``networks`` sampled stacks (seeds 0, 1, ...).
     """
-    fan_in = check_int(fan_in, "fan_in", minimum=1, maximum=10**7)
-    expected = math.sqrt(initializers.variance("he_normal", (1, fan_in)))
+    networks = check_int(networks, "networks", minimum=1, maximum=100)
+    leaky = activations.get("leaky_relu", slope=LEAKY_SLOPE)
+    ratios = []
+    for seed in range(networks):
+        z = summary.propagate(leaky, "he_normal", **LEAKY_STACK, rng=seed)
+        ratios.append(float(np.mean(z[-1] ** 2) / np.mean(z[0] ** 2)))
+    return float(np.mean(ratios))
+
+
+@exercise("ex1")
+def check_leaky_he_prediction(
+    prediction: object, measured: object = None, slope: float = LEAKY_SLOPE, depth: int = 20
+) -> Feedback:
+    """Exercise 1 (predict, then run): ``E[z_depth^2] / E[z_1^2]`` of a leaky-ReLU stack with
+    He's ReLU weights (gain sqrt(2), ``negative_slope`` left at 0).
+
+    ``measured`` is what the exercise cell measured (recomputed when omitted). Each layer
+    multiplies the variance by ``1 + slope**2``, so the theory is ``(1 + slope**2)**(depth -
+    1)``; a prediction within 35 % of the measurement passes (sampled ReLU-like stacks scatter
+    by some 20 % around the theory). Misses name the reasoning that produces them.
+    """
+    slope = check_float(slope, "slope", minimum=0.0, maximum=1.0)
+    depth = check_int(depth, "depth", minimum=2, maximum=1000)
+    value = (
+        measured_leaky_growth()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
+    layers = depth - 1
+    factor = 1.0 + slope**2
+    x = as_float(prediction)
+    if x is not None and x <= 0:
+        return Feedback(False, "A ratio of two mean squares is positive.")
     slips = [
         (
-            expected**2,
-            lambda v: (
-                f"{v:.6g} = 2/fan_in is the variance of the weights; the standard deviation "
-                "is its square root."
-            ),
+            1.0,
+            "A ratio of 1 would hold for ReLU, whose negative side passes nothing; the leaky side "
+            "passes slope² of its half of the variance, which He's ReLU gain does not take out.",
         ),
         (
-            math.sqrt(1.0 / fan_in),
-            lambda v: (
-                f"std = {v:.6g} is the LeCun/Xavier value sqrt(1/fan_in); ReLU zeroes half of "
-                "its inputs, so He doubles the variance."
-            ),
+            factor,
+            f"That is the factor of one layer; z_1 and z_{depth} are {layers} weight layers "
+            "apart, and the factors multiply.",
         ),
         (
-            math.sqrt(6.0 / fan_in),
-            lambda v: (
-                f"{v:.6g} is the bound of he_uniform, sqrt(6/fan_in); the question asks for "
-                "the standard deviation of he_normal."
-            ),
+            factor ** (layers / 2),
+            "That is the growth of the standard deviation; E[z²] is a variance, the square of it.",
+        ),
+        (
+            (1.0 + slope) ** layers,
+            "That uses 1 + slope per layer; the negative side scales z by the slope, so its "
+            "variance by slope².",
+        ),
+        (
+            1.0 + layers * slope**2,
+            "That adds slope² once per layer; each layer multiplies the variance, so the "
+            "factors compound.",
         ),
     ]
-    return compare_with_slips(answer, expected, "std", slips)
+    return compare_prediction(
+        prediction,
+        value,
+        f"E[z_{depth}²]/E[z_1²]",
+        rtol=0.35,
+        slips=slips,
+        explain="he_normal with negative_slope=0 keeps Var(z) for ReLU only; a leaky ReLU "
+        "needs he_normal(..., negative_slope=slope), the gain sqrt(2/(1 + slope²)).",
+    )
+
+
+CHECK_WHY_SELU_ATTRACTS_OPTIONS = {
+    "a": Choice(
+        "Because LeCun weights have mean zero.",
+        False,
+        "No: the identity stack has the very same zero-mean weights and keeps Var(z) = 0.1 and "
+        "10. Zero-mean weights remove a common offset of z in one layer; they do not fix a "
+        "wrong scale.",
+    ),
+    "b": Choice(
+        "Because λ > 1 amplifies every layer.",
+        False,
+        "No: a constant factor above 1 would make Var(z) grow from every start, as a gain "
+        "above √2 does for ReLU; it cannot pull a large variance down.",
+    ),
+    "c": Choice(
+        "Because SELU is not homogeneous: its negative branch levels off at -λα, so "
+        "E[selu(z)²]/Var(z) is above 1 for small Var(z) and below 1 for large Var(z), and the "
+        "map q -> E[selu(z)²] crosses the diagonal at q = 1 with a slope below 1.",
+        True,
+        "Yes: a map that crosses the diagonal with slope below 1 pulls q towards the crossing "
+        "from both sides. The identity's map is the diagonal itself, so every q stays put.",
+    ),
+    "d": Choice(
+        "Because a width of 500 averages out the fluctuations.",
+        False,
+        "No: the width makes one network follow the mean-field map; the identity stack has the "
+        "same width and keeps its start. The pull is in the map itself.",
+    ),
+}
+"""Options of exercise 2 (explain), with the feedback for each."""
 
 
 @exercise("ex2")
-def check_leaky_relu_gain(answer: object, slope: float = 0.2) -> Feedback:
-    """Exercise 2: the gain of a leaky ReLU with negative slope ``slope``.
-
-    The expected value is ``sqrt(2 / (1 + slope**2))``.
-    """
-    slope = check_float(slope, "slope", minimum=0.0)
-    expected = initializers.calculate_gain("leaky_relu", slope)
-    slips = [
-        (
-            math.sqrt(2.0),
-            lambda v: (
-                f"gain = {v:.6g} is the ReLU gain sqrt(2); the negative slope lets part of "
-                "the signal through, which lowers the gain."
-            ),
-        ),
-        (
-            math.sqrt(2.0 / (1.0 + slope)),
-            lambda v: (
-                f"gain = {v:.6g} = sqrt(2/(1 + slope)); the negative side contributes "
-                "slope**2 (not slope) times the variance: square the slope."
-            ),
-        ),
-        (
-            2.0 / (1.0 + slope**2),
-            lambda v: (
-                f"{v:.6g} = 2/(1 + slope**2) is the factor on the weight variance, i.e. the "
-                "square of the gain: take its square root."
-            ),
-        ),
-    ]
-    return compare_with_slips(answer, expected, "gain", slips)
+def check_why_selu_attracts(choice: object) -> Feedback:
+    """Exercise 2 (explain): why SELU with LeCun weights returns to ``Var(z) = 1``; feedback
+    per option."""
+    return compare_choice(choice, CHECK_WHY_SELU_ATTRACTS_OPTIONS)
 
 
 @exercise("ex3")
 def check_logistic_taylor_variance(
     answer: object, n_in: int = TAYLOR_LAYER[0], n_out: int = TAYLOR_LAYER[1]
 ) -> Feedback:
-    """Exercise 3: Var(W) that the logistic Taylor argument prescribes for ``n_in``, ``n_out``.
+    """Exercise 3 (compute): Var(W) of the logistic Taylor argument for ``n_in``, ``n_out``.
 
     The argument gives ``16 * 2 / (n_in + n_out)``: the Xavier variance multiplied by
     ``(1 / sigma'(0))**2 = 16``.
