@@ -7,7 +7,9 @@ fixed layer gives every unit the same variance on correlated inputs
 (:func:`check_correlated_init`, runs the learner's function), and explain why pixels need
 their mean square (:func:`check_why_pixels_need_second_moment`). The checks recognise the
 typical slips (the means left out of the variance of a product, a variance read as a
-standard deviation, ``Var(a)`` where ``E[a²]`` belongs ...) and never state the expected value.
+standard deviation, ``Var(a)`` where ``E[a²]`` belongs ...). No message of the compute check
+contains the expected value; the predict check names only the measurement its cell has just
+made.
 """
 
 from __future__ import annotations
