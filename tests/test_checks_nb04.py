@@ -202,3 +202,35 @@ def test_explain_has_feedback_for_every_option():
         assert fb.message.startswith(
             nb04.CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS[letter].feedback
         )
+
+
+HOSTILE = [
+    None,
+    ...,
+    "0.5",
+    b"1",
+    True,
+    [0.5, 0.5],
+    np.ones((2, 2)),
+    1 + 2j,
+    math.inf,
+    -math.inf,
+    math.nan,
+    1e308,
+    10**400,
+    -(10**400),
+    0,
+    -0.0,
+    5e-324,
+    object(),
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+def test_hostile_answers_fail_cleanly(answer):
+    for check in (nb04.check_product_variance, nb04.check_relu_input_prediction):
+        fb = check(answer)
+        assert isinstance(fb, Feedback) and not fb
+    fb = nb04.check_correlated_init(lambda shape, answer=answer: answer)
+    assert not fb and "Traceback" not in fb.message

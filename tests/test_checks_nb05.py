@@ -171,3 +171,38 @@ def test_explain_has_feedback_for_every_option():
         fb = nb05.check_why_no_variance_balances(letter)
         assert not fb
         assert fb.message.startswith(nb05.CHECK_WHY_NO_VARIANCE_BALANCES_OPTIONS[letter].feedback)
+
+
+HOSTILE = [
+    None,
+    ...,
+    "0.5",
+    b"1",
+    True,
+    [0.5, 0.5],
+    np.ones((2, 2)),
+    1 + 2j,
+    math.inf,
+    -math.inf,
+    math.nan,
+    1e308,
+    10**400,
+    -(10**400),
+    0,
+    -0.0,
+    5e-324,
+    object(),
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+def test_hostile_answers_fail_cleanly(answer):
+    measured = nb05.expanding_gradient_variance()
+    for fb in (
+        nb05.check_glorot_uniform_bound(answer),
+        nb05.check_expanding_gradient_prediction(answer, measured),
+        nb05.check_zigzag_gradients(lambda widths, answer=answer: answer),
+        nb05.check_zigzag_gradients(lambda widths, answer=answer: {"grad_var": answer}),
+    ):
+        assert isinstance(fb, Feedback) and not fb and "Traceback" not in fb.message

@@ -158,3 +158,34 @@ def test_reference_values_accept_every_explorer_label():
         fractions = nb07.saturated_fractions(init)
         assert fractions.shape == (4,) and np.all((fractions >= 0) & (fractions <= 1))
     assert nb07.gradient_ratio() == pytest.approx(nb07.gradient_ratio("Uniform"))
+
+
+HOSTILE = [
+    None,
+    ...,
+    "0.5",
+    b"1",
+    True,
+    [0.5, 0.5],
+    np.ones((2, 2)),
+    1 + 2j,
+    float("inf"),
+    float("nan"),
+    1e308,
+    10**400,
+    0,
+    -0.0,
+    object(),
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+def test_hostile_answers_fail_cleanly(answer):
+    for fb in (
+        nb07.check_gradient_balance(lambda answer=answer: answer),
+        nb07.check_gradient_balance(answer),
+        nb07.check_saturation(answer),
+        nb07.check_zero_init(answer, 1),
+    ):
+        assert not fb and "Traceback" not in fb.message
