@@ -1,25 +1,31 @@
 """Checks for the exercises of ``04_forward_variance.ipynb``.
 
-Each check recognises the typical slips of its exercise (the means left out of the variance
-of a product, a variance given for a standard deviation, the variance of the pixels used
-where their mean square belongs ...) and says so; otherwise
-:func:`course_utils.checks.compare_scalar` explains the mismatch.
+Four exercises of four kinds: compute ``Var(XY)`` for independent factors with nonzero
+means (:func:`check_product_variance`), predict ``Var(z)`` of a layer fed with ReLU outputs
+before measuring it (:func:`check_relu_input_prediction`), change an initializer until one
+fixed layer gives every unit the same variance on correlated inputs
+(:func:`check_correlated_init`, runs the learner's function), and explain why pixels need
+their mean square (:func:`check_why_pixels_need_second_moment`). The checks recognise the
+typical slips (the means left out of the variance of a product, a variance read as a
+standard deviation, ``Var(a)`` where ``E[a²]`` belongs ...). No message of the compute check
+contains the expected value; the predict check names only the measurement its cell has just
+made.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
-from course_utils import datasets
-from course_utils._validation import check_float, check_int
+from course_utils import initializers
+from course_utils._validation import check_float
 from course_utils.checks import (
     Choice,
     Feedback,
-    Slip,
+    as_float,
     compare_choice,
+    compare_prediction,
     compare_with_slips,
     exercise,
     hint_function,
@@ -27,12 +33,17 @@ from course_utils.checks import (
 
 __all__ = [
     "CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS",
-    "check_why_pixels_need_second_moment",
+    "CORRELATION",
     "HINTS",
-    "hint",
-    "check_mnist_first_layer_variance",
+    "check_correlated_init",
     "check_product_variance",
-    "check_xavier_std",
+    "check_relu_input_prediction",
+    "check_why_pixels_need_second_moment",
+    "correlated_inputs",
+    "hint",
+    "product_variance",
+    "relu_layer_variance",
+    "unit_variances",
 ]
 
 HINTS = {
@@ -41,16 +52,20 @@ HINTS = {
         "E[X²] = Var(X) + E[X]²; expand to E[X]²Var(Y) + Var(X)E[Y]² + Var(X)Var(Y).",
     ),
     "ex2": (
-        "The rule fixes the variance; the question asks for the standard deviation.",
-        "n_in·Var(W) = 1 gives Var(W) = 1/n_in; std = sqrt(1/n_in).",
+        "The inputs do not have mean 0, so the formula of section 4a applies: which moment of "
+        "the inputs enters Var(z)?",
+        "Var(z) = n·Var(W)·E[a²] with n·Var(W) = 1; for a = max(x, 0) with x symmetric, "
+        "a² equals x² on half of the draws and 0 on the other half.",
     ),
     "ex3": (
-        "With n·Var(W) = 1 the prediction is not Var(a) of the pixels: they do not have mean 0.",
-        "Var(z) = n·Var(W)·E[a²]: compute np.mean(pixels**2) over all pixels and images.",
+        "For one fixed matrix, Var(z_k) = (1-ρ)·Σ_j w_kj² + ρ·(Σ_j w_kj)²: the second term is "
+        "what differs from unit to unit. Make it the same (zero) for every unit.",
+        "Subtract from each row of W its mean (W - W.mean(axis=1, keepdims=True)): every row "
+        "then sums to 0. What is left is (1-ρ)·Σ_j w_kj², so multiply W by 1/sqrt(1-ρ).",
     ),
     "ex4": (
         "Write the variance of one term w a with w and a independent and E[w] = 0.",
-        "Var(XY) from Exercise 1 with E[X] = 0: which terms survive?",
+        "Var(XY) from section 1 with E[X] = 0: which terms survive?",
     ),
 }
 hint = hint_function(HINTS, "nb04")
@@ -61,17 +76,23 @@ def product_variance(mean_x: float, var_x: float, mean_y: float, var_y: float) -
     return mean_x**2 * var_y + var_x * mean_y**2 + var_x * var_y
 
 
+# ---------------------------------------------------------------------------
+# Exercise 1: compute a value
+# ---------------------------------------------------------------------------
+
+
 @exercise("ex1")
 def check_product_variance(
     answer: object,
-    mean_x: float = 1.0,
-    var_x: float = 4.0,
-    mean_y: float = 2.0,
-    var_y: float = 9.0,
+    mean_x: float = 1.5,
+    var_x: float = 2.5,
+    mean_y: float = -1.0,
+    var_y: float = 4.0,
 ) -> Feedback:
     """Exercise 1: ``Var(XY)`` for independent ``X ~ N(mean_x, var_x)``, ``Y ~ N(mean_y, var_y)``.
 
-    The expected value is ``E[X]^2 Var(Y) + Var(X) E[Y]^2 + Var(X) Var(Y)``.
+    The expected value is ``E[X]^2 Var(Y) + Var(X) E[Y]^2 + Var(X) Var(Y)``; right to 3
+    significant figures passes, right to 2 is "close".
     """
     mean_x = check_float(mean_x, "mean_x")
     var_x = check_float(var_x, "var_x", minimum=0.0)
@@ -109,89 +130,187 @@ def check_product_variance(
     return compare_with_slips(answer, expected, "Var(XY)", slips, label="Var(XY)")
 
 
-@exercise("ex2")
-def check_xavier_std(answer: object, n_in: int = 256) -> Feedback:
-    """Exercise 2: the standard deviation of weights that keeps the forward variance.
+# ---------------------------------------------------------------------------
+# Exercise 2: predict, then run
+# ---------------------------------------------------------------------------
 
-    The forward rule ``n_in Var(W) = 1`` gives ``std = 1 / sqrt(n_in)``.
+RELU_WIDTH = 500
+RELU_EXAMPLES = 2000
+
+
+def relu_layer_variance() -> float:
+    """``Var(z)`` of the exercise's layer: ``lecun_normal`` weights (500 x 500, seed 5) on
+    ReLU outputs ``max(x, 0)`` of a standard normal ``x`` (500 x 2000, seed 4)."""
+    rng = np.random.default_rng(4)
+    a = np.maximum(rng.standard_normal((RELU_WIDTH, RELU_EXAMPLES)), 0.0)
+    W = initializers.lecun_normal((RELU_WIDTH, RELU_WIDTH), rng=5)
+    return float(np.var(W @ a))
+
+
+@exercise("ex2")
+def check_relu_input_prediction(prediction: object, measured: object = None) -> Feedback:
+    """Exercise 2: the learner's prediction of ``Var(z)`` for ReLU outputs fed to a layer
+    with ``n Var(W) = 1``.
+
+    ``measured`` is what the exercise cell measured (recomputed with
+    :func:`relu_layer_variance` when omitted). A prediction within 10 % of the measurement
+    passes; otherwise the message says in which direction it is off and which reasoning
+    produces such a value (the zero-mean formula with ``Var(a)``, ``E[a]²`` alone, a
+    variance assumed to be preserved).
     """
-    n_in = check_int(n_in, "n_in", minimum=1)
-    expected = 1.0 / math.sqrt(n_in)
+    value = (
+        relu_layer_variance()
+        if measured is None
+        else check_float(measured, "measured", minimum=0.0, strict_min=True)
+    )
+    x = as_float(prediction)
+    if x is not None and x <= 0:
+        return Feedback(False, "A variance is positive, and these inputs are not all zero.")
+    var_a = 0.5 - 1.0 / (2.0 * math.pi)  # Var(max(x, 0)) for x ~ N(0, 1)
     slips = [
         (
-            1.0 / n_in,
-            lambda v: (
-                f"{v:.6g} = 1/n_in is the variance Var(W); the standard deviation is its "
-                "square root."
-            ),
+            var_a,
+            "That is n·Var(W)·Var(a), the zero-mean formula. ReLU outputs are never negative, "
+            "so their mean is not 0 and n·Var(W)·E[a]² adds to it: E[a²] enters, as for the "
+            "pixels of section 4a.",
         ),
         (
-            math.sqrt(3.0 / n_in),
-            lambda v: (
-                f"{v:.6g} = sqrt(3/n_in) is the bound r of the uniform version U(-r, r); "
-                "its standard deviation is r/sqrt(3)."
-            ),
+            1.0 / (2.0 * math.pi),
+            "That is n·Var(W)·E[a]² alone; the variance of the inputs adds to it.",
         ),
         (
-            math.sqrt(2.0 / n_in),
-            lambda v: (
-                f"std = {v:.6g} = sqrt(2/n_in) is He's rule for ReLU; the forward rule of "
-                "this notebook is n_in·Var(W) = 1."
-            ),
+            1.0,
+            "That would hold if the layer kept the variance of x; but the layer sees "
+            "a = max(x, 0), and ReLU sets half of the inputs to 0.",
+        ),
+        (
+            2.0,
+            "That is He's factor 2 the wrong way round: ReLU halves the mean square, it does "
+            "not double it.",
         ),
     ]
-    return compare_with_slips(answer, expected, "std", slips)
+    return compare_prediction(
+        prediction,
+        value,
+        "Var(z)",
+        rtol=0.1,
+        slips=slips,
+        explain="With zero-mean weights Var(z) = n·Var(W)·E[a²], and E[max(x, 0)²] is half of "
+        "E[x²] = 1: the reason He's rule doubles Var(W) for ReLU.",
+    )
 
 
-@functools.lru_cache(maxsize=1)
-def _mnist_moments() -> dict[str, float]:
-    X, _ = datasets.load_mnist("train", scale=True)
-    return {
-        "second": float(np.mean(X**2)),
-        "var": float(np.var(X)),
-        "mean": float(np.mean(X)),
-        "pixel_var": float(np.mean(np.var(X, axis=1))),
-    }
+# ---------------------------------------------------------------------------
+# Exercise 3: modify the experiment
+# ---------------------------------------------------------------------------
+
+CORRELATION = 0.5
+"""Correlation rho between any two inputs in exercise 3."""
+CORRELATED_SHAPE = (500, 500)
+CORRELATED_EXAMPLES = 1000
+
+
+def correlated_inputs(
+    n: int = CORRELATED_SHAPE[1], m: int = CORRELATED_EXAMPLES, rho: float = CORRELATION
+) -> np.ndarray:
+    """``a_j = sqrt(rho) s + sqrt(1 - rho) e_j`` (shape ``(n, m)``, seed 8), as in section 4b:
+    every entry has mean 0 and variance 1, any two inputs correlation ``rho``."""
+    rho = check_float(rho, "rho", minimum=0.0, maximum=1.0)
+    rng = np.random.default_rng(8)
+    shared = rng.standard_normal((1, m))
+    return np.sqrt(rho) * shared + np.sqrt(1 - rho) * rng.standard_normal((n, m))
+
+
+def unit_variances(init: object) -> np.ndarray:
+    """The variance over the data of each unit of ``init(shape) @ correlated_inputs()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        When ``init`` is not a function or does not return a finite array of shape
+        ``CORRELATED_SHAPE``.
+    """
+    if not callable(init):
+        raise TypeError(f"init must be a function of the shape, got {type(init).__name__}")
+    return _unit_variances_of(init(CORRELATED_SHAPE))
+
+
+def _unit_variances_of(W: object) -> np.ndarray:
+    try:
+        W = np.asarray(W, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"init should return a numeric array ({exc})") from None
+    if W.shape != CORRELATED_SHAPE:
+        raise ValueError(f"init should return an array of shape {CORRELATED_SHAPE}, got {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("init returned NaN or inf entries")
+    return np.var(W @ correlated_inputs(), axis=1)
+
+
+MAX_SPREAD = 0.15
+"""Exercise 3 passes when the units' variances have a standard deviation below this
+fraction of their mean ..."""
+MEAN_RANGE = (0.85, 1.15)
+"""... and their mean is in this range."""
 
 
 @exercise("ex3")
-def check_mnist_first_layer_variance(answer: object) -> Feedback:
-    """Exercise 3: predicted ``Var(z)`` of a first layer on raw MNIST pixels, ``Var(W) = 1/784``.
+def check_correlated_init(init: object) -> Feedback:
+    """Exercise 3: ``init(shape)`` returns the weights of one 500 x 500 layer.
 
-    With ``n Var(W) = 1`` the prediction is ``E[a^2]``, the mean square of the pixels of
-    the training split (``load_mnist("train", scale=True)``).
+    The check feeds it inputs with correlation 0.5 between any two of them (section 4b) and
+    passes when every unit gets about the same variance over the data: the units' variances
+    have a standard deviation below 0.15 times their mean, and a mean between 0.85 and
+    1.15.
     """
-    mom = _mnist_moments()
-    expected = mom["second"]
-    slips = [
-        (
-            mom["var"],
-            "is n·Var(W)·Var(a): it assumes zero-mean inputs, but pixels have mean "
-            f"E[a] = {mom['mean']:.3g}; the term n·Var(W)·E[a]² adds to it.",
-        ),
-        (
-            mom["pixel_var"],
-            "is the average of the per-pixel variances; it leaves out the pixels' means. "
-            "Use the mean square E[a²] over all pixels and images.",
-        ),
-        (
-            mom["mean"] ** 2,
-            "is E[a]² alone; the variance Var(a) adds to it (together they make E[a²]).",
-        ),
-        (mom["mean"], "is the mean E[a]; the formula needs the mean square E[a²]."),
-        (
-            784 * expected,
-            "is 784 times too large: with Var(W) = 1/784 the factor n·Var(W) is 1.",
-        ),
-        Slip(
-            expected,
-            "is within 5% of the prediction: a measured value? The question asks for the "
-            "formula's prediction n·Var(W)·E[a²], computed from the pixels.",
-            rtol=0.05,
-        ),
-    ]
-    return compare_with_slips(answer, expected, "Var(z)", slips, label="Var(z)")
+    if init is None or init is Ellipsis:
+        return Feedback(False, "init is not filled in yet: define the function first.")
+    if not callable(init):
+        return Feedback(False, "Pass the function itself (no parentheses), a function of shape.")
+    try:
+        W = init(CORRELATED_SHAPE)
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+        return Feedback(False, f"init raised {type(exc).__name__}: {exc}")
+    try:
+        with np.errstate(all="ignore"):
+            v = _unit_variances_of(W)
+    except (TypeError, ValueError) as exc:
+        return Feedback(False, str(exc) + ".")
+    mean, spread = float(v.mean()), float(v.std())
+    if not (math.isfinite(mean) and math.isfinite(spread)):
+        return Feedback(False, "The layer's output is not finite: the weights are far too large.")
+    measured = f"the units' variances have mean {mean:.3g} and sd {spread:.3g}"
+    if mean <= 0 or spread > MAX_SPREAD * mean:
+        return Feedback(
+            False,
+            f"{measured}: they still spread from unit to unit (the target is an sd below "
+            f"{MAX_SPREAD} times the mean). The term ρ·(Σ_j w_kj)² is a different number for "
+            "every row of W: make it the same for every unit. Scaling W or changing its "
+            "distribution does not remove it.",
+        )
+    if not MEAN_RANGE[0] <= mean <= MEAN_RANGE[1]:
+        what = (
+            "too low: once the shared component is cancelled only (1-ρ)·Σ_j w_kj² is left, "
+            "so raise the gain of the weights."
+            if mean < MEAN_RANGE[0]
+            else "too high: lower the gain of the weights."
+        )
+        return Feedback(
+            False,
+            f"{measured}: the spread is under control, but the target mean is between "
+            f"{MEAN_RANGE[0]} and {MEAN_RANGE[1]}, and the level is {what}",
+        )
+    return Feedback(
+        True,
+        f"{measured}: every unit now sees the same variance. With rows that sum to 0 the "
+        "shared component of the inputs cancels in every unit, and the gain 1/sqrt(1-ρ) "
+        "restores the level.",
+    )
 
+
+# ---------------------------------------------------------------------------
+# Exercise 4: explain
+# ---------------------------------------------------------------------------
 
 CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS = {
     "a": Choice(
