@@ -227,7 +227,7 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+@pytest.mark.parametrize("answer", HOSTILE)
 def test_hostile_answers_fail_cleanly(answer):
     for check in (nb04.check_product_variance, nb04.check_relu_input_prediction):
         fb = check(answer)

@@ -196,7 +196,7 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+@pytest.mark.parametrize("answer", HOSTILE)
 def test_hostile_answers_fail_cleanly(answer):
     measured = nb05.expanding_gradient_variance()
     for fb in (

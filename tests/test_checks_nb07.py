@@ -180,7 +180,7 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("answer", HOSTILE, ids=repr)
+@pytest.mark.parametrize("answer", HOSTILE)
 def test_hostile_answers_fail_cleanly(answer):
     for fb in (
         nb07.check_gradient_balance(lambda answer=answer: answer),
