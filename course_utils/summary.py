@@ -356,6 +356,11 @@ def backpropagate(
         raise ValueError(
             f"weights must hold depth - 1 = {z.shape[0] - 1} matrices, got {len(weights)}"
         )
+    width = z.shape[1]
+    weights = [check_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(weights)]
+    for i, w in enumerate(weights):
+        if w.shape != (width, width):
+            raise ValueError(f"weights[{i}] must have shape {(width, width)}, got {w.shape}")
     delta = check_array(delta, "delta")
     if delta.shape != z.shape[1:]:
         raise ValueError(f"delta must have shape {z.shape[1:]}, got shape {delta.shape}")

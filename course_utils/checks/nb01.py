@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from course_utils import datasets
-from course_utils._validation import check_float
+from course_utils._validation import check_float, check_rng
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -138,8 +138,8 @@ def _scaled_normal(k: float):
 def measured_signal_growth(rng: int = 5) -> float:
     """Exercise 2's measurement: ``E[(z^[3])^2] / q_0`` at step 0 on the 400 circles, averaged
     over ``GROWTH_NETWORKS`` playground networks with ``Var(W) = GROWTH_K / n_in``."""
+    gen = check_rng(rng)
     x, _ = datasets.make_circles(400, rng=0)
-    gen = np.random.default_rng(rng)
     init = [_scaled_normal(GROWTH_K)] * (len(SIZES) - 1)
     second = [
         np.mean(MLP(SIZES, "relu", "sigmoid", init=init, rng=gen).forward(x).z[-1] ** 2)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from course_utils import datasets, initializers, signals
-from course_utils._validation import check_float
+from course_utils._validation import MAX_DEPTH, check_float, check_int
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -99,6 +99,7 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _step_zero(activation: str, init: str, depth: int, rng: int):
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
     x, y = _digits()
     sizes = [784] + [WIDTH] * depth + [10]
     net = MLP(sizes, hidden=activation, output="softmax", init=init, rng=rng)
