@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from test_exercise_feedback import HOSTILE
 
 from course_utils import initializers
 from course_utils.checks import Feedback, nb04
@@ -202,29 +203,6 @@ def test_explain_has_feedback_for_every_option():
         assert fb.message.startswith(
             nb04.CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS[letter].feedback
         )
-
-
-HOSTILE = [
-    None,
-    ...,
-    "0.5",
-    b"1",
-    True,
-    [0.5, 0.5],
-    np.ones((2, 2)),
-    1 + 2j,
-    math.inf,
-    -math.inf,
-    math.nan,
-    1e308,
-    10**400,
-    -(10**400),
-    0,
-    -0.0,
-    5e-324,
-    object(),
-    {"a": 1},
-]
 
 
 @pytest.mark.parametrize("answer", HOSTILE)

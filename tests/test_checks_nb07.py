@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from test_exercise_feedback import HOSTILE
 
 from course_utils.checks import nb07
 from course_utils.experiments.mnist import INITIALIZERS, MnistModel
@@ -158,26 +159,6 @@ def test_reference_values_accept_every_explorer_label():
         fractions = nb07.saturated_fractions(init)
         assert fractions.shape == (4,) and np.all((fractions >= 0) & (fractions <= 1))
     assert nb07.gradient_ratio() == pytest.approx(nb07.gradient_ratio("Uniform"))
-
-
-HOSTILE = [
-    None,
-    ...,
-    "0.5",
-    b"1",
-    True,
-    [0.5, 0.5],
-    np.ones((2, 2)),
-    1 + 2j,
-    float("inf"),
-    float("nan"),
-    1e308,
-    10**400,
-    0,
-    -0.0,
-    object(),
-    {"a": 1},
-]
 
 
 @pytest.mark.parametrize("answer", HOSTILE)
