@@ -400,9 +400,11 @@ def critical_spectrum_variance(
 
 def _deriv_fourth_moment(act: activations.Activation, q: float) -> float:
     """``E[phi'(u)^4]`` for ``u ~ N(0, q)`` with the quadrature of ``theory``."""
-    if q == 0:
+    if act.name in theory._PIECEWISE_LINEAR or q == 0:
         s_pos, s_neg = theory._slopes(act)
-        return (s_pos**4 + s_neg**4) / 2
+        return (s_pos**4 + s_neg**4) / 2  # phi'^4 takes two values, each on half the line
+    if q < theory._MF_SMALL_Q:  # N(0, q) narrower than the nodes: phi'(u)^4 = phi'(0)^4 + O(q)
+        return float(np.asarray(act.derivative(np.zeros(1)), dtype=np.float64)[0]) ** 4
     u, _ = theory._mf_nodes()
     w = theory._gauss_weights(np.array(q))
     with np.errstate(under="ignore"):

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from course_utils import initializers
-from course_utils._validation import check_float
+from course_utils._validation import check_float, check_int, check_size
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -216,6 +216,9 @@ def correlated_inputs(
     """``a_j = sqrt(rho) s + sqrt(1 - rho) e_j`` (shape ``(n, m)``, seed 8), as in section 4b:
     every entry has mean 0 and variance 1, any two inputs correlation ``rho``."""
     rho = check_float(rho, "rho", minimum=0.0, maximum=1.0)
+    n = check_int(n, "n", minimum=1)
+    m = check_int(m, "m", minimum=1)
+    check_size(n * m, "n x m (the inputs)")
     rng = np.random.default_rng(8)
     shared = rng.standard_normal((1, m))
     return np.sqrt(rho) * shared + np.sqrt(1 - rho) * rng.standard_normal((n, m))
