@@ -352,7 +352,8 @@ class Trainer:
             # at their last finite values. A finite sum of squares (one fast pass) proves a
             # gradient finite; only when it is not are the entries looked at.
             sums = [_sum_of_squares(g) for g in gradients]
-            if not all(np.isfinite(g).all() for g, s in zip(gradients, sums) if not s < np.inf):
+            unproven = [g for g, s in zip(gradients, sums, strict=True) if not s < np.inf]
+            if not all(np.isfinite(g).all() for g in unproven):
                 self._diverge("gradients are not finite")
                 return
             record = self.record_stats and k % self.record_every == 0
