@@ -14,7 +14,9 @@ What is measured (medians; every figure comes from this run on this machine):
   (the floor of numpy's step) and, when ``torch`` is importable (not a dependency), with the
   same step in PyTorch on one CPU thread; ratios against both; which OpenBLAS core type
   (kernel set) ran, and on x86-64 the same comparison with the AVX2 ("Haswell") kernels that
-  ``make test`` and ``make notebooks`` pin, when the machine would choose others;
+  ``make test`` and ``make notebooks`` pin, when the machine would choose others. Each case is
+  timed in wall-clock and in CPU time of the process (on a shared machine the latter leaves
+  out the time other processes held the core), with the load average of the run;
 - one epoch (40 steps), with one BLAS thread and with one thread per core;
 - the peak resident memory of the kernel of every notebook, executed with nbclient in a
   fresh kernel (a last cell reads the kernel's own ``ru_maxrss``), and its execution time.
