@@ -94,8 +94,7 @@ class Activation:
 
     def __call__(self, z: object) -> np.ndarray:
         """Return ``g(z)`` elementwise, same shape and float dtype as ``z``."""
-        arr = _as_float_array(z)
-        return np.asarray(self._forward(arr), dtype=arr.dtype)
+        return self._apply(_as_float_array(z))
 
     def derivative(self, z: object, a: object = None) -> np.ndarray:
         """Return ``g'(z)`` elementwise, same shape and float dtype as ``z``.
@@ -107,10 +106,21 @@ class Activation:
         activations ignore ``a``.
         """
         if a is not None and self._derivative_from_output is not None:
-            arr = _as_float_array(a)
-            return np.asarray(self._derivative_from_output(arr), dtype=arr.dtype)
-        arr = _as_float_array(z)
-        return np.asarray(self._derivative(arr), dtype=arr.dtype)
+            return self._slope(None, _as_float_array(a))
+        return self._slope(_as_float_array(z), None)
+
+    # The network's passes call these two on their own float32/float64 arrays: no validation.
+
+    def _apply(self, z: np.ndarray) -> np.ndarray:
+        """``g(z)`` of a float ndarray, in its dtype."""
+        return np.asarray(self._forward(z), dtype=z.dtype)
+
+    def _slope(self, z: np.ndarray | None, a: np.ndarray | None) -> np.ndarray:
+        """``g'(z)`` of float ndarrays as :meth:`derivative` gives it, from ``a = g(z)`` when
+        that is given and the activation has a formula in ``a``, else from ``z``."""
+        if a is not None and self._derivative_from_output is not None:
+            return np.asarray(self._derivative_from_output(a), dtype=a.dtype)
+        return np.asarray(self._derivative(z), dtype=z.dtype)
 
 
 # --------------------------------------------------------------------------------------

@@ -441,7 +441,7 @@ class MLP(_Network):
             z = w @ a
             z += b
             zs.append(z)
-            a = self.activations[l](z) if l < last else self._fused.activate(z)
+            a = self.activations[l]._apply(z) if l < last else self._fused.activate(z)
             if a.dtype != dtype:
                 a = a.astype(dtype)
             acts.append(a)
@@ -464,7 +464,7 @@ class MLP(_Network):
             if l > 0 or input_grad:
                 das[l] = self.weights[l].T @ dz
             if l > 0:  # dz[l-1] = da[l] * g'(z[l-1]), g' taken from the cached a[l] = g(z[l-1])
-                dz = das[l] * self.activations[l - 1].derivative(cache.z[l - 1], cache.a[l])
+                dz = das[l] * self.activations[l - 1]._slope(cache.z[l - 1], cache.a[l])
                 if dz.dtype != self.dtype:
                     dz = dz.astype(self.dtype)
         return Gradients(dz=dzs, da=das, dW=dws, db=dbs, loss=loss)

@@ -177,6 +177,13 @@ def _stays_finite(p: np.ndarray, v: np.ndarray) -> bool:
     return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(p + v).all())
 
 
+def _sum_of_squares(g: np.ndarray) -> float:
+    """Sum of squares of ``g`` (a BLAS dot product): NaN or inf if an entry is, and else finite
+    exactly when every ``|g|`` is below the square root of the largest float."""
+    flat = g.reshape(-1)
+    return float(np.dot(flat, flat))
+
+
 def _std_ratio(update: np.ndarray, w: np.ndarray) -> float:
     sw = _mean_std(w)[1]
     return _mean_std(update)[1] / sw if sw > 0 else float("nan")
@@ -278,8 +285,6 @@ class Trainer:
         self.step_count = 0
         self._velocity_w = [np.zeros_like(w) for w in model.weights]
         self._velocity_b = [np.zeros_like(b) for b in model.biases]
-        # Room for each step's update (or lr * gradient with momentum), allocated once.
-        self._scratch = [np.empty_like(p) for p in (*model.weights, *model.biases)]
         self._order: np.ndarray | None = None
         self._pos = 0
         self._sat_ref = [_saturation_reference(act) for act in model.activations]
@@ -337,36 +342,33 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             cache = model._forward(xb)
             grads = model._backward(cache, yb, input_grad=False)
-        if not np.isfinite(grads.loss):
-            self._diverge("loss is not finite")
-            return
-
-        k = self.step_count
-        params = (*model.weights, *model.biases)
-        gradients = (*grads.dW, *grads.db)
-        lr, mu = self.lr, self.momentum
-        with np.errstate(over="ignore", invalid="ignore"):
-            # The update of each parameter: -lr g, or with momentum v = mu v - lr g.
-            if mu > 0.0:
-                updates = (*self._velocity_w, *self._velocity_b)
-                for v, g, tmp in zip(updates, gradients, self._scratch, strict=True):
-                    v *= mu
-                    v -= np.multiply(g, lr, out=tmp)
-            else:
-                updates = tuple(
-                    np.multiply(g, -lr, out=tmp)
-                    for g, tmp in zip(gradients, self._scratch, strict=True)
-                )
-            record = self.record_stats and k % self.record_every == 0
-            stats = self._record(cache, grads, updates) if record else None
+            if not np.isfinite(grads.loss):
+                self._diverge("loss is not finite")
+                return
+            k = self.step_count
+            params = (*model.weights, *model.biases)
+            gradients = (*grads.dW, *grads.db)
             # Checked before anything changes, so that a diverging step leaves the parameters
-            # at their last finite values. A NaN or inf gradient makes its update NaN or inf.
-            finite = all(_stays_finite(p, v) for p, v in zip(params, updates, strict=True))
-            if not finite:
-                grads_finite = all(np.isfinite(g).all() for g in gradients)
+            # at their last finite values. A finite sum of squares (one fast pass) proves a
+            # gradient finite; only when it is not are the entries looked at.
+            sums = [_sum_of_squares(g) for g in gradients]
+            unproven = [g for g, s in zip(gradients, sums, strict=True) if not s < np.inf]
+            if not all(np.isfinite(g).all() for g in unproven):
+                self._diverge("gradients are not finite")
+                return
+            record = self.record_stats and k % self.record_every == 0
+            stats = self._record(cache, grads) if record else None
+            updates = self._updates(gradients)  # the gradients are overwritten from here on
+            if stats is not None:
+                stats["update_ratio"] = np.array(
+                    [_std_ratio(v, w) for v, w in zip(updates, model.weights, strict=False)]
+                )
+            finite = all(
+                small or _stays_finite(p, v)
+                for p, v, small in zip(params, updates, self._small_updates(sums), strict=True)
+            )
         if not finite:
-            what = "updated parameters" if grads_finite else "gradients"
-            self._diverge(f"{what} are not finite")
+            self._diverge("updated parameters are not finite")
             return
         if stats is not None and not all(np.isfinite(stats[key]).all() for key in _FINITE_STATS):
             self._diverge("pre-activations or activations are not finite")
@@ -383,15 +385,36 @@ class Trainer:
             p += v
         self.step_count += 1
 
-    def _record(
-        self, cache: ForwardCache, grads: Gradients, updates: Sequence[np.ndarray]
-    ) -> dict[str, np.ndarray]:
-        """Per-layer statistics of a step in float64, never overflowing (``updates[l]`` is the
-        update of ``W[l]``)."""
+    def _updates(self, gradients: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
+        """The update of each parameter, ``-lr g``, or with momentum the velocity
+        ``v = mu v - lr g``; ``lr g`` is computed in place of the gradient ``g`` (a backward
+        pass returns new arrays), which saves a pass over the parameters' memory."""
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            return [np.multiply(g, -lr, out=g) for g in gradients]
+        velocities = (*self._velocity_w, *self._velocity_b)
+        for v, g in zip(velocities, gradients, strict=True):
+            v *= mu
+            v -= np.multiply(g, lr, out=g)
+        return velocities
+
+    def _small_updates(self, sums: Sequence[float]) -> list[bool]:
+        """For each gradient with sum of squares ``s``: whether its update is known to leave
+        the parameter finite. Without momentum every ``|lr g|`` is at most ``lr sqrt(s)``;
+        below the square root of the largest float it cannot carry a finite parameter beyond
+        the float range (see :func:`_stays_finite`)."""
+        if self.momentum > 0.0:
+            return [False] * len(sums)
+        top = float(np.finfo(self.model.dtype).max)
+        return [self.lr * self.lr * s <= top for s in sums]
+
+    def _record(self, cache: ForwardCache, grads: Gradients) -> dict[str, np.ndarray]:
+        """Per-layer statistics of a step in float64, never overflowing; ``update_ratio`` is
+        left out (the caller adds it once the update is known)."""
         model = self.model
         n = model.n_layers
         thr = self.saturation_threshold
-        rows: dict[str, list[float]] = {k: [] for k in STAT_KEYS}
+        rows: dict[str, list[float]] = {k: [] for k in STAT_KEYS if k != "update_ratio"}
         for l in range(n):  # noqa: E741
             z, a, dz, dw = cache.z[l], cache.a[l + 1], grads.dz[l], grads.dW[l]
             for key, arr in (("z", z), ("a", a), ("dz", dz), ("dW", dw)):
@@ -406,7 +429,6 @@ class Trainer:
             else:
                 sat = float(np.mean(a * (1.0 - a) < thr * 0.25))
             rows["saturated"].append(sat)
-            rows["update_ratio"].append(_std_ratio(updates[l], model.weights[l]))
         return {k: np.array(v) for k, v in rows.items()}
 
 

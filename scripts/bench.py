@@ -14,7 +14,9 @@ What is measured (medians; every figure comes from this run on this machine):
   (the floor of numpy's step) and, when ``torch`` is importable (not a dependency), with the
   same step in PyTorch on one CPU thread; ratios against both; which OpenBLAS core type
   (kernel set) ran, and on x86-64 the same comparison with the AVX2 ("Haswell") kernels that
-  ``make test`` and ``make notebooks`` pin, when the machine would choose others;
+  ``make test`` and ``make notebooks`` pin, when the machine would choose others. Each case is
+  timed in wall-clock and in CPU time of the process (on a shared machine the latter leaves
+  out the time other processes held the core), with the load average of the run;
 - one epoch (40 steps), with one BLAS thread and with one thread per core;
 - the peak resident memory of the kernel of every notebook, executed with nbclient in a
   fresh kernel (a last cell reads the kernel's own ``ru_maxrss``), and its execution time.
@@ -68,18 +70,27 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]
     return samples
 
 
-def interleaved(cases: dict[str, Callable[[], object]], rounds: int, warmup: int = 5) -> dict:
-    """Time each case once per round, the cases in turn, so that load hits all alike."""
+def interleaved(
+    cases: dict[str, Callable[[], object]], rounds: int, warmup: int = 5
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Time each case once per round, the cases in turn, so that load hits all alike.
+
+    Returns wall-clock and CPU-time samples (the CPU time this process spent: on a shared
+    machine it leaves out the time other processes held the core).
+    """
     for fn in cases.values():
         for _ in range(warmup):
             fn()
-    samples: dict[str, list[float]] = {name: [] for name in cases}
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(rounds):
         for name, fn in cases.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn()
-            samples[name].append(time.perf_counter() - t0)
-    return samples
+            t1, c1 = time.perf_counter(), time.process_time()
+            wall[name].append(t1 - t0)
+            cpu[name].append(c1 - c0)
+    return wall, cpu
 
 
 def run_worker(
@@ -257,8 +268,11 @@ def worker_step(rounds: str = "300") -> dict:
     result: dict = {"core": blas_core(), "torch": None}
     if importlib.util.find_spec("torch") is not None:
         cases["torch_step"], cases["torch_products"], result["torch"] = torch_step()
-    samples = interleaved(cases, rounds=int(rounds))
-    result.update({name: statistics.median(v) for name, v in samples.items()})
+    load = os.getloadavg()[0]
+    wall, cpu = interleaved(cases, rounds=int(rounds))
+    result.update({name: statistics.median(v) for name, v in wall.items()})
+    result["cpu"] = {name: statistics.median(v) for name, v in cpu.items()}
+    result["load"] = [load, os.getloadavg()[0]]
     result["rounds"] = int(rounds)
     result["diverged"] = trainer.diverged_at is not None
     return result
@@ -422,6 +436,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-notebooks", action="store_true", help="skip the notebook runs")
     parser.add_argument("--no-write", action="store_true", help="print only, keep README.md")
+    parser.add_argument(
+        "--rounds", type=int, default=600, help="interleaved rounds of the step comparison"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -466,13 +483,15 @@ def main(argv: list[str]) -> int:
     progress("MNIST training step, its matrix products and PyTorch's step, interleaved")
     single = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     # The kernels OpenBLAS picks for this CPU (what `make lab` and `make app` run on) ...
-    auto = run_worker(["step"], env=single, unset=("OPENBLAS_CORETYPE",))
+    auto = run_worker(["step", str(args.rounds)], env=single, unset=("OPENBLAS_CORETYPE",))
     if auto["diverged"]:
         notes.append("The benchmarked MNIST run diverged: the step timings are not meaningful.")
     # ... and the AVX2 kernels that `make test` and `make notebooks` pin on x86-64.
     pinned = None
     if auto["core"] not in ("Haswell", "unknown") and avx2_x86():
-        pinned = run_worker(["step"], env={**single, "OPENBLAS_CORETYPE": "Haswell"})
+        pinned = run_worker(
+            ["step", str(args.rounds)], env={**single, "OPENBLAS_CORETYPE": "Haswell"}
+        )
     one = run_worker(["train"], env=single, unset=("OPENBLAS_CORETYPE",))
     many = run_worker(
         ["train"],
@@ -480,6 +499,9 @@ def main(argv: list[str]) -> int:
         unset=("OPENBLAS_CORETYPE",),
     )
     floor_ratio = auto["step"] / auto["products"]
+    cpu = auto["cpu"]
+    cpu_floor = cpu["step"] / cpu["products"]
+    load = "–".join(f"{v:.1f}" for v in auto["load"])
     rows.append(
         [
             "MNIST SGD step, batch 100, float32, 1 BLAS thread",
@@ -487,7 +509,8 @@ def main(argv: list[str]) -> int:
             "1 (reference)",
             "network [784, 300, 300, 300, 300, 10], tanh, softmax; `Trainer.step(1)`; "
             f"interleaved with the next two rows in one process, medians of {auto['rounds']} "
-            "rounds",
+            f"rounds; load average {load} on {cores} cores during the run; CPU time of the "
+            f"process (leaves out time other processes held the core) {fmt_ms(cpu['step'])}",
         ]
     )
     rows.append(
@@ -496,7 +519,9 @@ def main(argv: list[str]) -> int:
             fmt_ms(auto["products"]),
             f"step / products = {floor_ratio:.2f} ({meets(floor_ratio, STEP_FLOOR)} "
             f"≤ {STEP_FLOOR})",
-            "forward W a, backward dz aᵀ and Wᵀ dz on the step's own arrays",
+            "forward W a, backward dz aᵀ and Wᵀ dz on the step's own arrays (shapes, float32, "
+            f"memory layouts); in CPU time {fmt_ms(cpu['products'])}, step / products = "
+            f"{cpu_floor:.2f}",
         ]
     )
     if auto["torch"] is not None:
@@ -510,7 +535,8 @@ def main(argv: list[str]) -> int:
                 f"numpy / torch = {torch_ratio:.2f} ({meets(torch_ratio, STEP_TORCH)} "
                 f"≤ {STEP_TORCH})",
                 "optional comparison (torch is not a dependency); its matrix products alone "
-                f"{fmt_ms(auto['torch_products'])}",
+                f"{fmt_ms(auto['torch_products'])}; in CPU time {fmt_ms(cpu['torch_step'])}, "
+                f"numpy / torch = {cpu['step'] / cpu['torch_step']:.2f}",
             ]
         )
     else:

@@ -362,3 +362,19 @@ def test_derivative_from_the_output_is_the_textbook_formula():
     t, s = np.tanh(z), act.get("logistic")(z)
     np.testing.assert_array_equal(act.get("tanh").derivative(z, t), 1 - t**2)
     np.testing.assert_array_equal(act.get("logistic").derivative(z, s), s * (1 - s))
+
+
+@pytest.mark.parametrize("name", [*act.names(), "gelu", "silu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_path_equals_the_public_functions_bit_for_bit(name, dtype):
+    # The MLP's passes call _apply and _slope (no validation); they must give exactly what
+    # g(z) and g.derivative(z, g(z)) give, in the dtype of z.
+    g = act.get(name)
+    z = np.concatenate([EXTREME, np.linspace(-6.0, 6.0, 97)]).astype(dtype).reshape(6, 18)
+    a = g(z)
+    fast_a = g._apply(z)
+    fast_slope = g._slope(z, a)
+    assert fast_a.dtype == dtype and fast_slope.dtype == dtype
+    np.testing.assert_array_equal(fast_a, a)
+    np.testing.assert_array_equal(fast_slope, g.derivative(z, a))
+    np.testing.assert_array_equal(g._slope(z, None), g.derivative(z))

@@ -17,6 +17,7 @@ from course_utils.training import (
     History,
     Trainer,
     _stays_finite,
+    _sum_of_squares,
     train,
 )
 
@@ -617,3 +618,39 @@ def test_fast_update_check_is_exact(dtype, data):
     v = data.draw(hnp.arrays(dtype, shape, elements=st.floats(width=width) | huge))
     with np.errstate(over="ignore", invalid="ignore"):
         assert _stays_finite(p, v) == bool(np.isfinite(p + v).all())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data(), lr=st.floats(1e-6, 1e30))
+@settings(max_examples=150, deadline=None)
+def test_small_update_rule_is_sound(dtype, data, lr):
+    # The step skips the entry-by-entry check of an update -lr g when lr^2 sum(g^2) is at most
+    # the largest float: then p - lr g is finite for every finite p, even the largest.
+    width = 32 if dtype == np.float32 else 64
+    huge = st.sampled_from(_HUGE[dtype])
+    shape = data.draw(hnp.array_shapes(max_dims=2, max_side=5))
+    finite = st.floats(width=width, allow_nan=False, allow_infinity=False)
+    p = data.draw(hnp.arrays(dtype, shape, elements=finite | huge))
+    g = data.draw(hnp.arrays(dtype, shape, elements=st.floats(width=width) | huge))
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = _sum_of_squares(g)
+        if not s < np.inf:  # then the step looks at the entries: it must have a reason to
+            assert not np.isfinite(g).all() or np.max(np.abs(g)) ** 2 > np.finfo(dtype).max / g.size
+        if lr * lr * s <= float(np.finfo(dtype).max):
+            assert np.isfinite(g).all()
+            assert np.isfinite(p + np.multiply(g, -lr)).all()
+
+
+def test_gradients_are_turned_into_updates_in_place_and_recorded_stats_first():
+    # The step overwrites the gradients with the updates: the recorded dW statistics must be
+    # those of the gradient, the update ratio that of -lr g, as the reference loop has them.
+    x, y = _blobs(60)
+    net = MLP([2, 5, 2], rng=1, dtype=np.float32)
+    ref = net.copy()
+    hist = train(net, x, y, steps=3, lr=0.7)
+    with np.errstate(all="ignore"):
+        grads = ref.backward(ref.forward(x), y)
+    dw = grads.dW[0].astype(np.float64)
+    np.testing.assert_allclose(hist.layer_stats["dW_std"][0, 0], dw.std(), rtol=1e-6)
+    ratio = np.multiply(grads.dW[0], -0.7).std() / ref.weights[0].std()
+    np.testing.assert_allclose(hist.layer_stats["update_ratio"][0, 0], ratio, rtol=1e-5)
