@@ -27,7 +27,8 @@ a residual block ``z`` is the branch output and ``a`` the residual stream after 
     Fraction of (unit, example) entries whose local derivative is tiny:
     ``|g'(z)| < saturation_threshold * max|g'|`` where ``max|g'|`` is the largest
     derivative of the activation (``g'(0)`` for tanh, logistic and softsign, i.e.
-    ``|z| > 3.7`` for tanh and ``|z| > 4.4`` for logistic with the default 0.05).
+    ``|z| > 2.18`` for tanh, ``|z| > 4.36`` for logistic and ``|z| > 3.47`` for softsign
+    with the default 0.05).
     For relu this is the fraction of inactive units (``z <= 0``: no gradient flows
     for that example), for leaky relu the negative side (derivative ``slope``,
     below the threshold unless ``slope >= 0.05``), for selu ``z < log(0.05) ~ -3``;
