@@ -9,9 +9,10 @@ is :class:`course_utils.experiments.playground.PlaygroundModel`; this module sho
 ``ToggleButtons``) and "training" (:class:`~course_utils.widgets.base.TrainingControls`:
 Play/Pause, Step, Reset, learning rate). The figure
 (:class:`~course_utils.widgets.base.FigureView`) shows the cost curve with the dashed
-``ln 2`` line (labelled: the cost of predicting 1/2 everywhere), the decision boundary (the
-predicted probability of class 1 on a 101 x 101 grid over the input square, with its colour
-bar, and the data points coloured by their class) and one small heatmap per weight matrix
+``ln 2`` line (labelled "ln 2" at its right end: the cost of predicting 1/2 everywhere),
+the decision boundary (the predicted probability of class 1 on a 101 x 101 grid over the
+input square, with its colour bar, and the data points coloured by their class) and one
+small heatmap per weight matrix
 (or its gradient), coloured by sign and magnitude on symmetric limits. ``projector=True``
 draws the figure at the width of the page with fonts legible on a projector.
 
@@ -73,7 +74,7 @@ _LAYOUT = {
         "left": 0.07,
         "top": 0.84,
         "bottom": 0.15,
-        "wspace": 0.25,
+        "wspace": 0.3,
         "colorbar_room": 0.16,
         "lw": 1.4,
         "point_size": 9.0,
@@ -83,7 +84,7 @@ _LAYOUT = {
         "left": 0.065,
         "top": 0.82,
         "bottom": 0.16,
-        "wspace": 0.25,
+        "wspace": 0.3,
         "colorbar_room": 0.18,
         "lw": 2.5,
         "point_size": 30.0,
@@ -342,19 +343,20 @@ class Playground(TrainingApp):
         self.chance_line = ax.axhline(
             math.log(2.0), color="0.2", ls=(0, (4, 3)), lw=0.6 * layout["lw"]
         )
+        # Its label sits outside the axes, at the line's right end, where no curve runs.
         self.chance_label = ax.text(
-            0.98,
+            1.015,
             math.log(2.0),
-            "ln 2 = cost of output ½",
+            "ln 2",
             transform=ax.get_yaxis_transform(),
-            ha="right",
-            va="bottom",
+            ha="left",
+            va="center",
             fontsize=fonts["small"],
             color="0.2",
         )
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(NullFormatter())  # one-decade axes: no "6x10^-1" clutter
-        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.set_xlabel("gradient-descent step", fontsize=fonts["label"])
         ax.set_ylabel("cost (cross-entropy)", fontsize=fonts["label"])
         ax.tick_params(labelsize=fonts["tick"])
