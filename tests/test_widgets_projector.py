@@ -19,6 +19,7 @@ from course_utils.widgets.base import (
     PROJECTOR_WIDTH_PX,
     FigureView,
     control_row,
+    encode_png,
     projector_style,
 )
 from course_utils.widgets.mnist_explorer import MnistExplorer
@@ -244,3 +245,29 @@ def test_projector_app_steps_through_every_initializer(playground, label):
     assert playground.model.init == label
     assert playground.model.step_count == playground.controls.steps_per_tick
     assert playground.view.image.value != before  # the step changed the picture
+
+
+@pytest.mark.parametrize("level", [0, 1, 9])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 13), (64, 3)])
+def test_encode_png_is_lossless(shape, level):
+    rgb = np.random.default_rng(level).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    png = encode_png(rgb, level)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    decoded = mpimg.imread(io.BytesIO(png), format="png")  # floats in [0, 1]
+    assert decoded.shape == (*shape, 3)
+    assert np.array_equal(np.round(decoded * 255).astype(np.uint8), rgb)
+
+
+@pytest.mark.parametrize(
+    ("rgb", "level", "exc", "match"),
+    [
+        (np.zeros((2, 2, 4), np.uint8), 1, ValueError, "rgb must be a uint8 array of shape"),
+        (np.zeros((2, 2, 3)), 1, ValueError, "rgb must be a uint8 array"),
+        (np.zeros((2, 3), np.uint8), 1, ValueError, "rgb must be a uint8 array"),
+        (np.zeros((2, 2, 3), np.uint8), 10, ValueError, "level must be <= 9"),
+        (np.zeros((2, 2, 3), np.uint8), 1.5, TypeError, "level"),
+    ],
+)
+def test_encode_png_bad_input(rgb, level, exc, match):
+    with pytest.raises(exc, match=match):
+        encode_png(rgb, level)
