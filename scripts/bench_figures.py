@@ -8,10 +8,13 @@ Usage
 -----
 ``make bench-figures``, or::
 
-    python scripts/bench_figures.py [--clicks N] [--warmup N] [--no-write]
+    python scripts/bench_figures.py [--clicks N] [--warmup N] [--projector] [--no-write]
 
 ``--clicks`` measured clicks per mechanism (default 20), ``--warmup`` unmeasured clicks
-before them (default 2), ``--no-write`` prints the table without touching README.md. Needs
+before them (default 2), ``--projector`` measures the figure of the apps' projector mode
+(``MnistExplorer("Xavier", projector=True)``, 1600 x 660 pixels shown at the page's width,
+what ``make app`` shows) instead of the notebook's, ``--no-write`` prints the table without
+touching README.md. Needs
 Debian's Chromium (``/usr/bin/chromium``, or ``COURSE_CHROMIUM``) and the ``playwright``
 package, like the browser tests; it never downloads a browser. Run it with one BLAS thread,
 as ``make`` does (``OPENBLAS_NUM_THREADS=1``). It takes about two minutes.
@@ -20,7 +23,8 @@ What is measured
 ----------------
 The time from a button click in the page until the updated figure is in the page (the new
 PNG decoded into an ``<img>``, or drawn into ipympl's ``<canvas>``). The figure is the MNIST
-explorer's (``MnistExplorer("Xavier")``, 720 x 360 pixels: digit grid, four histograms, cost
+explorer's (``MnistExplorer("Xavier")``, 720 x 360 pixels, or 1600 x 660 with ``--projector``:
+digit grid, four histograms, cost
 and accuracy curves). Each click runs two SGD steps and updates every artist
 (``app.model.step(2)``, ``app.refresh()``), then shows the figure through one mechanism:
 
@@ -148,13 +152,13 @@ def without_image(app):
 '''
 
 CELL_IMAGE = """\
-app_image = MnistExplorer("Xavier")
+app_image = MnistExplorer("Xavier"{APP_ARGS})
 display(bench_box("image", app_image, lambda: len(app_image.view.image.value),
                   app_image.view.image))
 """
 
 CELL_IMAGE_FULL = """\
-app_full = MnistExplorer("Xavier")
+app_full = MnistExplorer("Xavier"{APP_ARGS})
 app_full.view.set_animated([])
 app_full.refresh()
 display(bench_box("image_full", app_full, lambda: len(app_full.view.image.value),
@@ -162,7 +166,7 @@ display(bench_box("image_full", app_full, lambda: len(app_full.view.image.value)
 """
 
 CELL_OUTPUT = """\
-app_out = without_image(MnistExplorer("Xavier"))
+app_out = without_image(MnistExplorer("Xavier"{APP_ARGS}))
 out = widgets.Output()
 
 
@@ -198,7 +202,7 @@ def ipympl_canvas(app, num):
     return canvas, sent
 
 
-app_mpl = without_image(MnistExplorer("Xavier"))
+app_mpl = without_image(MnistExplorer("Xavier"{APP_ARGS}))
 canvas_mpl, sent_mpl = ipympl_canvas(app_mpl, 1)
 
 
@@ -225,7 +229,7 @@ class AggOnly:
         return getattr(self._canvas, name)
 
 
-app_blit = MnistExplorer("Xavier")  # its changing artists drawn on a cached background
+app_blit = MnistExplorer("Xavier"{APP_ARGS})  # its changing artists drawn on a cached background
 canvas_blit, sent_blit = ipympl_canvas(app_blit, 2)
 app_blit.view.canvas = AggOnly(canvas_blit)
 app_blit.view._encode = lambda: b""
@@ -251,7 +255,7 @@ print(json.dumps({"times": TIMES, "sizes": SIZES}))
 """
 
 
-def write_notebook(folder: Path, kinds: list[str]) -> Path:
+def write_notebook(folder: Path, kinds: list[str], projector: bool = False) -> Path:
     import nbformat
 
     cells = {
@@ -262,8 +266,9 @@ def write_notebook(folder: Path, kinds: list[str]) -> Path:
         "ipympl_blit": CELL_IPYMPL_BLIT,
     }
     nb = nbformat.v4.new_notebook()
+    args = ", projector=True" if projector else ""
     nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [
-        nbformat.v4.new_code_cell(cells[k]) for k in kinds
+        nbformat.v4.new_code_cell(cells[k].replace("{APP_ARGS}", args)) for k in kinds
     ]
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -360,7 +365,13 @@ def click(page, kind: str, timeout_s: float = 30.0) -> float:  # noqa: ANN001
     return ms / 1e3
 
 
-def measure(kinds: list[str], clicks: int, warmup: int, progress) -> tuple[dict, str]:  # noqa: ANN001
+def measure(
+    kinds: list[str],
+    clicks: int,
+    warmup: int,
+    progress,  # noqa: ANN001
+    projector: bool = False,
+) -> tuple[dict, str]:
     """Seconds per click in the browser and in the kernel, bytes per picture, and the
     Chromium version."""
     from playwright.sync_api import sync_playwright
@@ -369,7 +380,7 @@ def measure(kinds: list[str], clicks: int, warmup: int, progress) -> tuple[dict,
     with tempfile.TemporaryDirectory(prefix="bench-figures-") as tmp:
         folder = Path(tmp)
         with lab_server(folder) as server, sync_playwright() as p:
-            write_notebook(server.root, kinds)
+            write_notebook(server.root, kinds, projector)
             browser = p.chromium.launch(
                 executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
             )
@@ -512,7 +523,9 @@ def conclusion(stats: dict[str, dict[str, float]], has_ipympl: bool) -> str:
     return text
 
 
-def render(stats: dict, has_ipympl: bool, chromium: str, clicks: int, warmup: int) -> str:
+def render(
+    stats: dict, has_ipympl: bool, chromium: str, clicks: int, warmup: int, projector: bool = False
+) -> str:
     today = datetime.date.today().isoformat()
     import matplotlib
     import numpy
@@ -544,7 +557,9 @@ def render(stats: dict, has_ipympl: bool, chromium: str, clicks: int, warmup: in
         )
     notes = [
         "Each click runs 2 SGD steps and updates every artist of the MNIST explorer's figure "
-        "(720 x 360 px) before showing it. Kernel-side: `time.perf_counter` around the "
+        + ("(projector mode, 1600 x 660 px shown at the page's width) " if projector else "")
+        + ("" if projector else "(720 x 360 px) ")
+        + "before showing it. Kernel-side: `time.perf_counter` around the "
         "callback, training and rendering included (its 90th percentiles: "
         + ", ".join(f"{MECHANISMS[k][0]} {fmt_ms(s['kernel_p90'])}" for k, s in stats.items())
         + "); kernel share: median over the clicks of kernel-side time / browser time; the "
@@ -565,6 +580,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=20, help="measured clicks per mechanism")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured clicks first")
+    parser.add_argument(
+        "--projector", action="store_true", help="the apps' projector-mode figure (make app)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, keep README.md")
     args = parser.parse_args(argv)
     if args.clicks < 2 or args.warmup < 0:
@@ -587,9 +605,9 @@ def main(argv: list[str]) -> int:
     if not has_ipympl:
         print("ipympl is not installed: skipping it (pip install ipympl to measure it).")
     progress("starting JupyterLab")
-    data, chromium = measure(kinds, args.clicks, args.warmup, progress)
+    data, chromium = measure(kinds, args.clicks, args.warmup, progress, args.projector)
     stats = summarize(data, kinds)
-    table = render(stats, has_ipympl, chromium, args.clicks, args.warmup)
+    table = render(stats, has_ipympl, chromium, args.clicks, args.warmup, args.projector)
     print()
     print(table)
     progress("done")

@@ -133,10 +133,21 @@ def test_unit_spread_zero_for_constant_and_positive_for_random():
 
 def test_cost_limits_change_rarely():
     assert cost_limits(np.array([])) == ((0.0, 10.0), (0.1, 1.0))
-    assert cost_limits(np.full(11, 0.5))[0] == (0.0, 20.0)
-    assert cost_limits(np.full(21, 0.5))[0] == (0.0, 50.0)
-    assert cost_limits(np.full(51, 0.5))[0] == (0.0, 100.0)
-    assert cost_limits(np.full(1001, 0.5))[0] == (0.0, 2000.0)
+    assert cost_limits(np.full(11, 0.5))[0] == (0.0, 12.0)
+    assert cost_limits(np.full(21, 0.5))[0] == (0.0, 25.0)
+    assert cost_limits(np.full(51, 0.5))[0] == (0.0, 60.0)
+    assert cost_limits(np.full(300, 0.5))[0] == (0.0, 300.0)  # issue 11: not 500
+    assert cost_limits(np.full(301, 0.5))[0] == (0.0, 400.0)
+    assert cost_limits(np.full(1001, 0.5))[0] == (0.0, 1200.0)
+
+
+def test_cost_axis_ends_within_a_third_of_the_run_and_moves_rarely():
+    ends = [cost_limits(np.full(n, 0.5))[0][1] for n in range(1, 10_001)]
+    for n, end in enumerate(ends, start=1):
+        assert n <= end <= max(10.0, 4 / 3 * n), n
+    assert ends == sorted(ends)
+    # ten ends per decade of steps: a run of 10,000 steps redraws its axes 31 times
+    assert len(set(ends)) == 31
     # decades around the data and ln 2
     assert cost_limits(np.array([45.0, 0.5, 0.02]))[1] == (0.01, 100.0)
 
@@ -147,7 +158,7 @@ def test_cost_limits_ignore_non_finite_and_non_positive_costs():
     assert cost_limits([np.inf, -np.inf, 0.0, -3.0]) == ((0.0, 10.0), (0.1, 1.0))
     finite = cost_limits(np.array([45.0, 0.5, 0.02]))
     assert cost_limits(np.array([45.0, np.inf, 0.5, np.nan, 0.02, 0.0])) == finite
-    assert cost_limits(np.r_[np.full(10, 0.5), np.nan])[0] == (0.0, 20.0)
+    assert cost_limits(np.r_[np.full(10, 0.5), np.nan])[0] == (0.0, 12.0)
     assert cost_limits([3, 2, 1]) == ((0.0, 10.0), (0.1, 10.0))  # ints and lists work
 
 

@@ -3,11 +3,14 @@ r"""The MNIST explorer of notebook 07: the app and its drawing.
 The lesson model (data, network, trainer, the fixed batch and the comparison runs) is
 :mod:`course_utils.experiments.mnist`; this module shows it.
 
-- :class:`MnistExplorer`: the app: :class:`course_utils.widgets.base.TrainingControls`
-  (Play/Step/Reset, learning rate), initializer ``ToggleButtons`` with a "weight scale"
-  ``FloatLogSlider`` (1/16 to 16) next to them, an activations/gradients toggle and one
-  :class:`course_utils.widgets.base.FigureView` with the per-layer histograms, the 10x10
-  grid of the fixed batch (blue = right, red = wrong), the cost curve and the test accuracy.
+- :class:`MnistExplorer`: the app, three labelled rows of controls ("initialization":
+  initializer ``ToggleButtons`` and the "weight scale" ``FloatLogSlider``, 1/16 to 16, right
+  after them; "training": :class:`course_utils.widgets.base.TrainingControls`, Play / Step /
+  Reset and learning rate; "histograms": activations or gradients) above a readout and one
+  :class:`course_utils.widgets.base.FigureView` with the 10x10 grid of the fixed batch
+  (blue = right, red = wrong), the per-layer histograms, the cost curve and the test
+  accuracy. ``projector=True`` draws the figure at the width of the page with fonts legible
+  on a projector.
 - :func:`histogram_counts` and :func:`mosaic`: the pure numpy pictures the app draws.
 - :func:`draw_comparison`: the histograms of
   :func:`course_utils.experiments.mnist.compare_initializers` as small multiples (the
@@ -31,7 +34,13 @@ from course_utils.experiments.mnist import (
     ComparisonResult,
     MnistModel,
 )
-from course_utils.widgets.base import FigureView, TrainingApp, scale_suffix
+from course_utils.widgets.base import (
+    FigureView,
+    TrainingApp,
+    control_row,
+    projector_style,
+    scale_suffix,
+)
 
 __all__ = [
     "ACTIVATION_BINS",
@@ -48,6 +57,38 @@ GRADIENT_BINS = 41
 GRADIENT_RANGE_STDS = 3.0
 _RIGHT = np.array([0.12, 0.35, 0.85])  # blue ink: correctly classified
 _WRONG = np.array([0.85, 0.12, 0.12])  # red ink: misclassified
+
+#: The figure's geometry and font sizes (points): in a notebook (720 x 360 px at 72 dpi) and
+#: on a projector (1600 x 660 px at 100 dpi, shown at the page's width; the digit grid is
+#: drawn at twice its size there). Rectangles are (left, bottom, width, height) fractions.
+_LAYOUT = {
+    False: {
+        "size": (10.0, 5.0),
+        "dpi": 72,
+        "grid_px": 280,
+        "hist": (0.43, 0.60, 0.125, 0.25, 0.145),  # left, bottom, width, height, pitch
+        "hist_xlabel": (0.71, 0.535),
+        "cost": (0.47, 0.11, 0.29, 0.34),
+        "acc": (0.83, 0.11, 0.16, 0.34),
+        "caption": (0.43, 0.95),
+        "lw": 1.0,
+        "ms": 3,
+        "fonts": {"tick": 8, "label": 9, "hist": 8, "title": 9, "big": 11},
+    },
+    True: {
+        "size": (16.0, 6.6),
+        "dpi": 100,
+        "grid_px": 560,
+        "hist": (0.415, 0.585, 0.122, 0.255, 0.148),
+        "hist_xlabel": (0.70, 0.485),
+        "cost": (0.455, 0.1, 0.3, 0.29),
+        "acc": (0.835, 0.1, 0.155, 0.29),
+        "caption": (0.415, 0.955),
+        "lw": 2.0,
+        "ms": 6,
+        "fonts": {"tick": 16, "label": 17, "hist": 16, "title": 18, "big": 20},
+    },
+}
 
 
 # ---------------------------------------------------------------------------
@@ -219,15 +260,21 @@ class MnistExplorer(TrainingApp):
         Play interval in milliseconds.
     eval_every : int
         Steps between test-accuracy measurements.
-    dpi : int
-        Resolution of the figure (the digit grid is always 280 x 280 pixels).
+    dpi : int, optional
+        Resolution of the figure (default 72 in a notebook, 100 in projector mode; the digit
+        grid is always 280 x 280 pixels, 560 x 560 in projector mode).
+    projector : bool
+        False (default): a 10 x 5 inch figure shown at its own size, for a notebook. True:
+        for a lecture hall (the apps of ``make app``): a 16 x 6.6 inch figure (1600 pixels
+        wide at 100 dpi) with large fonts, shown at the width of the page, and larger
+        controls.
 
     Attributes
     ----------
     model : MnistModel
     controls : base.TrainingControls (Play / Step / Reset, learning rate, status)
     init_buttons : ipywidgets.ToggleButtons (initialization)
-    scale_slider : ipywidgets.FloatLogSlider ("weight scale", next to the initializers);
+    scale_slider : ipywidgets.FloatLogSlider ("weight scale", right after the initializers);
         changing it draws the network again (same seed) with the new scale, at step 0. The
         scale is kept by Reset and when the initializer changes.
     hist_buttons : ipywidgets.ToggleButtons ("activations" / "gradients")
@@ -261,38 +308,43 @@ class MnistExplorer(TrainingApp):
         steps_per_tick: int = 2,
         interval_ms: int = 250,
         eval_every: int = 10,
-        dpi: int = 72,
+        dpi: int | None = None,
+        projector: bool = False,
     ) -> None:
         steps_per_tick = check_int(steps_per_tick, "steps_per_tick", minimum=1)
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
-        dpi = check_int(dpi, "dpi", minimum=40, maximum=200)
+        if not isinstance(projector, bool):
+            raise TypeError(f"projector must be True or False, got {type(projector).__name__}")
+        layout = _LAYOUT[projector]
+        dpi = check_int(layout["dpi"] if dpi is None else dpi, "dpi", minimum=40, maximum=200)
+        self.projector = projector
+        self._layout = layout
         self.model = MnistModel(init, lr=lr, seed=seed, eval_every=eval_every, scale=scale)
         self.controls = self._make_controls(steps_per_tick, interval_ms)
+        button_width = {"button_width": "auto"} if projector else {}
         self.init_buttons = widgets.ToggleButtons(
-            options=list(INITIALIZERS), value=init, description="init"
+            options=list(INITIALIZERS), value=init, style=button_width
         )
         self.scale_slider = self._make_scale_slider()
         self.hist_buttons = widgets.ToggleButtons(
-            options=list(HIST_KINDS), value="activations", description="histograms"
+            options=list(HIST_KINDS), value="activations", style=button_width
         )
         self.readout = widgets.HTML()
-        self.view = FigureView(figsize=(10.0, 5.0), dpi=dpi)
+        self.view = FigureView(figsize=layout["size"], dpi=dpi, fill_width=projector)
         self.last_view: BatchView | None = None
         self._grad_unit: float | None = None  # x-axis unit of the gradient histograms
         self._drawn_key: tuple | None = None
         self._build_figure()
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox(
-                    [self.init_buttons, self.scale_slider],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-                self.controls.box,
-                self.hist_buttons,
-                self.readout,
-                self.view.image,
-            ]
-        )
+        rows = [
+            control_row("initialization", self.init_buttons, self.scale_slider),
+            self.controls.box,
+            control_row("histograms", self.hist_buttons),
+            self.readout,
+            self.view.image,
+        ]
+        self.widget = widgets.VBox(rows)
+        if projector:
+            self.widget.children = (*rows, projector_style(self.widget))
         self.init_buttons.observe(self._on_init, names="value")
         self.scale_slider.observe(self._on_scale, names="value")
         self.hist_buttons.observe(self._on_redraw, names="value")
@@ -303,50 +355,74 @@ class MnistExplorer(TrainingApp):
 
     def _build_figure(self) -> None:
         fig = self.view.figure
+        layout = self._layout
+        fonts = layout["fonts"]
         width, height = fig.get_size_inches() * fig.dpi
-        # The 280 x 280 grid at its native size (one image pixel per screen pixel).
-        self.grid_ax = fig.add_axes((0.01, 0.03, 280 / width, 280 / height))
+        # The 280 x 280 grid at its native size (one image pixel per screen pixel), or at
+        # twice that size on a projector (each pixel a 2 x 2 block, as sharp).
+        side = layout["grid_px"]
+        self.grid_ax = fig.add_axes((0.01, 0.03, side / width, side / height))
         self.grid_image = self.grid_ax.imshow(
             np.ones((280, 280, 3)), interpolation="nearest", vmin=0.0, vmax=1.0
         )
         self.grid_ax.set_axis_off()
-        self.misclassified_text = self.grid_ax.set_title("Misclassified 0/100", fontsize=11)
+        self.misclassified_text = self.grid_ax.set_title(
+            "Misclassified 0/100", fontsize=fonts["big"]
+        )
         self.hist_axes = []
         self.hist_patches = []
         edges = np.linspace(-1.0, 1.0, ACTIVATION_BINS + 1)
+        left, bottom, w, h, pitch = layout["hist"]
         for i in range(len(SIZES) - 2):
-            ax = fig.add_axes((0.43 + i * 0.145, 0.60, 0.125, 0.25))
+            ax = fig.add_axes((left + i * pitch, bottom, w, h))
             patch = ax.stairs(np.zeros(ACTIVATION_BINS), edges, fill=True, color="tab:blue")
             ax.set_xlim(-1.0, 1.0)
             ax.set_xticks([-1.0, 0.0, 1.0], labels=["-1", "0", "1"])
             ax.set_yticks([])
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=fonts["tick"])
             self.hist_axes.append(ax)
             self.hist_patches.append(patch)
-        self.hist_titles = [ax.set_title(" ", fontsize=8) for ax in self.hist_axes]
+        self.hist_titles = [ax.set_title(" ", fontsize=fonts["hist"]) for ax in self.hist_axes]
         # Bar heights are scaled to each panel's tallest bar, hence no y ticks.
-        self.hist_axes[0].set_ylabel("count", fontsize=8)
+        self.hist_axes[0].set_ylabel("count", fontsize=fonts["hist"])
         # One x label for the row; it follows the histogram toggle (see _draw_batch).
-        self.hist_xlabel = fig.text(0.71, 0.535, " ", fontsize=8, ha="center", va="center")
-        self.cost_ax = fig.add_axes((0.47, 0.11, 0.29, 0.34))
-        (self.cost_line,) = self.cost_ax.plot([], [], color="tab:blue", lw=1.0)
-        self.cost_ax.set_xlabel("step (batch of 100)", fontsize=9)
-        self.cost_ax.set_ylabel("cost", fontsize=9)
-        self.cost_ax.tick_params(labelsize=8)
+        self.hist_xlabel = fig.text(
+            *layout["hist_xlabel"], " ", fontsize=fonts["hist"], ha="center", va="center"
+        )
+        self.cost_ax = fig.add_axes(layout["cost"])
+        (self.cost_line,) = self.cost_ax.plot([], [], color="tab:blue", lw=layout["lw"])
+        self.cost_ax.set_xlabel("step (batch of 100)", fontsize=fonts["label"])
+        self.cost_ax.set_ylabel("cost", fontsize=fonts["label"])
+        self.cost_ax.tick_params(labelsize=fonts["tick"])
         self.cost_ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         self.cost_ax.yaxis.set_major_locator(MaxNLocator(4))
-        self.cost_ax.set_title("minibatch cost", fontsize=9)
-        self.acc_ax = fig.add_axes((0.83, 0.11, 0.16, 0.34))
-        (self.acc_line,) = self.acc_ax.plot([], [], "o-", color="tab:green", ms=3, lw=1.0)
-        self.acc_ax.axhline(0.1, color="0.5", ls="--", lw=0.8)
+        self.cost_ax.set_title("minibatch cost", fontsize=fonts["title"])
+        self.acc_ax = fig.add_axes(layout["acc"])
+        (self.acc_line,) = self.acc_ax.plot(
+            [], [], "o-", color="tab:green", ms=layout["ms"], lw=layout["lw"]
+        )
+        self.acc_line.set_clip_on(False)  # the points at the axes' ends are shown whole
+        self.acc_ax.axhline(0.1, color="0.5", ls="--", lw=0.8 * layout["lw"])
+        self.acc_ax.text(
+            0.97,
+            0.1,
+            "chance",
+            transform=self.acc_ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
+            color="0.4",
+            fontsize=fonts["tick"],
+        )
         self.acc_ax.set_ylim(0.0, 1.0)
         self.acc_ax.set_yticks([0.0, 0.5, 1.0])
-        self.acc_ax.set_xlabel(f"step (every {self.model.eval_every})", fontsize=9)
-        self.acc_ax.set_ylabel("accuracy", fontsize=9)
-        self.acc_ax.tick_params(labelsize=8)
+        self.acc_ax.set_xlabel(f"step (every {self.model.eval_every})", fontsize=fonts["label"])
+        self.acc_ax.set_ylabel("accuracy", fontsize=fonts["label"])
+        self.acc_ax.tick_params(labelsize=fonts["tick"])
         self.acc_ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
-        self.acc_ax.set_title("test accuracy", fontsize=9)
-        self.caption = fig.text(0.43, 0.95, " ", fontsize=9, ha="left", va="center")
+        self.acc_ax.set_title("test accuracy", fontsize=fonts["title"])
+        self.caption = fig.text(
+            *layout["caption"], " ", fontsize=fonts["title"], ha="left", va="center"
+        )
         self.diverged_text = self.cost_ax.text(
             0.5,
             0.5,
@@ -355,7 +431,7 @@ class MnistExplorer(TrainingApp):
             ha="center",
             va="center",
             color="tab:red",
-            fontsize=11,
+            fontsize=fonts["big"],
         )
         # Everything that changes per update is drawn alone on the cached background; the
         # background (frames, ticks, labels) is rendered again only when an axis limit moves.

@@ -3,13 +3,18 @@ r"""The initialization playground of notebook 01: the app and its drawing.
 The lesson model (data, network, trainer, the six initializations and the weight scale)
 is :class:`course_utils.experiments.playground.PlaygroundModel`; this module shows it.
 
-:class:`Playground` is the app: initializer ``ToggleButtons`` with a "weight scale"
-``FloatLogSlider`` (1/16 to 16) next to them, dataset ``Dropdown``, weights/gradients
-``ToggleButtons``, :class:`~course_utils.widgets.base.TrainingControls` (Play/Pause, Step,
-Reset, learning rate) and one :class:`~course_utils.widgets.base.FigureView` with the cost
-curve, the decision boundary (the predicted probability on a 101 x 101 grid over the input
-square, with the data points) and one small heatmap per weight matrix (or its gradient),
-coloured by sign and magnitude on symmetric limits.
+:class:`Playground` is the app, three labelled rows of controls above one figure:
+"initialization" (initializer ``ToggleButtons`` and the "weight scale" ``FloatLogSlider``,
+1/16 to 16, right after them), "data and view" (dataset ``Dropdown``, weights/gradients
+``ToggleButtons``) and "training" (:class:`~course_utils.widgets.base.TrainingControls`:
+Play/Pause, Step, Reset, learning rate). The figure
+(:class:`~course_utils.widgets.base.FigureView`) shows the cost curve with the dashed
+``ln 2`` line (labelled "ln 2" at its right end: the cost of predicting 1/2 everywhere),
+the decision boundary (the predicted probability of class 1 on a 101 x 101 grid over the
+input square, with its colour bar, and the data points coloured by their class) and one
+small heatmap per weight matrix
+(or its gradient), coloured by sign and magnitude on symmetric limits. ``projector=True``
+draws the figure at the width of the page with fonts legible on a projector.
 
 When the trainer stops at a non-finite loss, gradient or update, the app shows
 ``"diverged at step k"``, pauses Play and keeps the last finite pictures. The status line
@@ -27,8 +32,11 @@ import sys
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from course_utils._validation import check_array, check_int
+from course_utils._validation import check_array, check_float, check_int
 from course_utils.experiments.playground import (
     DATASETS,
     GRID_LIM,
@@ -36,23 +44,73 @@ from course_utils.experiments.playground import (
     INITIALIZERS,
     PlaygroundModel,
 )
-from course_utils.widgets.base import FigureView, TrainingApp, scale_suffix
+from course_utils.widgets.base import (
+    PROJECTOR_WIDTH_PX,
+    FigureView,
+    TrainingApp,
+    control_row,
+    projector_style,
+    scale_suffix,
+)
 
 __all__ = ["Playground", "cost_limits", "draw_cost", "draw_decision_boundary"]
 
 _LARGEST_DECADE = 308  # 1e308 is a float, 1e309 is not
 
+#: Mantissas of the cost axis' right end: never more than a third beyond the run.
+_STEP_LIMITS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)
+
+#: Font sizes (points) of the figure: in a notebook, and on a projector (the figure is then
+#: 16 inches at 100 dpi, shown at the page's width: 1 point is about 1.1 screen pixels in a
+#: 1280 px window, 1.6 in a 1920 px one).
+_FONTS = {
+    False: {"tick": 9, "label": 10, "title": 10, "small": 8, "readout": 11},
+    True: {"tick": 18, "label": 19, "title": 20, "small": 16, "readout": 21},
+}
+
+#: Margins and spacing of the figure (fractions of its size) and line widths (points).
+_LAYOUT = {
+    False: {
+        "left": 0.07,
+        "top": 0.84,
+        "bottom": 0.15,
+        "wspace": 0.3,
+        "colorbar_room": 0.16,
+        "lw": 1.4,
+        "point_size": 9.0,
+        "height": 0.34,
+    },
+    True: {
+        "left": 0.065,
+        "top": 0.82,
+        "bottom": 0.16,
+        "wspace": 0.3,
+        "colorbar_room": 0.18,
+        "lw": 2.5,
+        "point_size": 30.0,
+        "height": 0.36,
+    },
+}
+
 
 # ---------------------------------------------------------------------------- drawing
 
 
-def draw_decision_boundary(ax: object, model: PlaygroundModel, *, title: str | None = None):
+def draw_decision_boundary(
+    ax: object,
+    model: PlaygroundModel,
+    *,
+    title: str | None = None,
+    point_size: float = 9.0,
+):
     """Draw the predicted probability over the input square and the data on ``ax``.
 
+    ``point_size`` is the points' marker area in points squared (matplotlib's ``s``).
     Returns the ``AxesImage`` and the ``PathCollection`` of the points.
     """
     if not isinstance(model, PlaygroundModel):
         raise TypeError(f"model must be a PlaygroundModel, got {type(model).__name__}")
+    point_size = check_float(point_size, "point_size", minimum=0.0, strict_min=True)
     probs = model.grid_probabilities()
     if probs is None:
         probs = np.full((GRID_SIZE, GRID_SIZE), 0.5)
@@ -73,9 +131,9 @@ def draw_decision_boundary(ax: object, model: PlaygroundModel, *, title: str | N
         cmap="RdBu_r",
         vmin=-0.25,
         vmax=1.25,
-        s=9,
+        s=point_size,
         edgecolors="k",
-        linewidths=0.3,
+        linewidths=0.1 * math.sqrt(point_size),
     )
     ax.set_xlim(-GRID_LIM, GRID_LIM)
     ax.set_ylim(-GRID_LIM, GRID_LIM)
@@ -104,9 +162,10 @@ def draw_cost(ax: object, model: PlaygroundModel, *, label: str | None = None, *
 def cost_limits(losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
     """Axis limits of a cost curve that change rarely (so most ticks can be blitted).
 
-    x: ``(0, k)`` with ``k`` the first of 10, 20, 50, 100, 200, 500, ... that is at least
-    the number of steps. y (log axis): whole decades around the finite positive costs and
-    ``ln 2``, the cost of a constant prediction of 1/2.
+    x: ``(0, k)`` with ``k`` the first of 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120,
+    ... that is at least the number of steps (so the axis ends at most a third beyond the
+    run: 300 steps end at 300, 301 at 400). y (log axis): whole decades around the finite
+    positive costs and ``ln 2``, the cost of a constant prediction of 1/2.
 
     Parameters
     ----------
@@ -128,9 +187,9 @@ def cost_limits(losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, f
         If ``losses`` is not 1-D.
     """
     losses = check_array(losses, "losses", ndim=1, dtype=np.float64, finite=False)
-    k = 10
-    while k < losses.size:
-        k = k * 5 // 2 if str(k)[0] == "2" else k * 2
+    decade = 1
+    while (k := next((m * decade for m in _STEP_LIMITS if m * decade >= losses.size), 0)) == 0:
+        decade *= 10
     values = losses[np.isfinite(losses) & (losses > 0)]
     lo = min(float(values.min()), math.log(2.0)) if values.size else 0.1
     hi = max(float(values.max()), math.log(2.0)) if values.size else 1.0
@@ -165,21 +224,27 @@ class Playground(TrainingApp):
     interval_ms : int
         Play interval.
     dpi : int
-        Resolution of the figure.
+        Resolution of the figure (default 80 in a notebook, 100 in projector mode).
+    projector : bool
+        False (default): a 10 x 3.4 inch figure shown at its own size, for a notebook. True:
+        for a lecture hall (the apps of ``make app``): the figure is rendered
+        :data:`~course_utils.widgets.base.PROJECTOR_WIDTH_PX` pixels wide (at 100 dpi) with
+        large fonts and shown at the width of the page, and the controls' text is larger.
 
     Attributes
     ----------
     model : PlaygroundModel
     controls : base.TrainingControls
     init_buttons : ipywidgets.ToggleButtons (initialization)
-    scale_slider : ipywidgets.FloatLogSlider ("weight scale", next to the initializers);
+    scale_slider : ipywidgets.FloatLogSlider ("weight scale", right after the initializers);
         changing it restarts at step 0 with the same draw of weights times the new scale.
         The scale is kept by Reset and when the initializer or the dataset changes.
     dataset_dropdown : ipywidgets.Dropdown
     view_buttons : ipywidgets.ToggleButtons ("weights" / "gradients")
     view : base.FigureView
     widget : ipywidgets.VBox (the whole app)
-    cost_line, boundary_image, points, weight_images, readout : matplotlib artists
+    cost_line, chance_line, chance_label, boundary_image, points, colorbar, weight_images,
+    readout : matplotlib artists (``colorbar`` is the decision boundary's ``Colorbar``)
 
     Examples
     --------
@@ -201,39 +266,54 @@ class Playground(TrainingApp):
         scale: float = 1.0,
         steps_per_tick: int = 10,
         interval_ms: int = 200,
-        dpi: int = 80,
+        dpi: int | None = None,
+        projector: bool = False,
     ) -> None:
         steps_per_tick = check_int(steps_per_tick, "steps_per_tick", minimum=1)
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
-        dpi = check_int(dpi, "dpi", minimum=10)
+        if not isinstance(projector, bool):
+            raise TypeError(f"projector must be True or False, got {type(projector).__name__}")
+        dpi = check_int((100 if projector else 80) if dpi is None else dpi, "dpi", minimum=10)
+        self.projector = projector
+        self._fonts = _FONTS[projector]
         self.model = PlaygroundModel(init, dataset, lr=lr, seed=seed, scale=scale)
         self.controls = self._make_controls(steps_per_tick, interval_ms)
         self.init_buttons = widgets.ToggleButtons(
             options=list(INITIALIZERS),
             value=self.model.init,
-            description="init",
-            style={"button_width": "88px"},
+            style={"button_width": "auto" if projector else "88px"},
         )
         self.scale_slider = self._make_scale_slider()
         self.dataset_dropdown = widgets.Dropdown(
-            options=list(DATASETS), value=self.model.dataset, description="dataset"
+            options=list(DATASETS),
+            value=self.model.dataset,
+            description="dataset",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
         )
         self.view_buttons = widgets.ToggleButtons(
-            options=list(self.VIEWS), value="weights", description="show"
+            options=list(self.VIEWS),
+            value="weights",
+            style={"button_width": "auto" if projector else "88px"},
         )
-        self.view = FigureView(figsize=(10.0, 3.4), dpi=dpi)
+        width = PROJECTOR_WIDTH_PX / dpi if projector else 10.0
+        height = width * _LAYOUT[projector]["height"]
+        self.view = FigureView(figsize=(width, height), dpi=dpi, fill_width=projector)
         self._build_figure()
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox(
-                    [self.init_buttons, self.scale_slider],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-                widgets.HBox([self.dataset_dropdown, self.view_buttons]),
-                self.controls.box,
-                self.view.image,
-            ]
-        )
+        rows = [
+            control_row("initialization", self.init_buttons, self.scale_slider),
+            control_row(
+                "data and view",
+                self.dataset_dropdown,
+                widgets.Label("show", layout=widgets.Layout(margin="0 0 0 2em")),
+                self.view_buttons,
+            ),
+            self.controls.box,
+            self.view.image,
+        ]
+        self.widget = widgets.VBox(rows)
+        if projector:
+            self.widget.children = (*rows, projector_style(self.widget))
         self.init_buttons.observe(self._on_init, names="value")
         self.scale_slider.observe(self._on_scale, names="value")
         self.dataset_dropdown.observe(self._on_dataset, names="value")
@@ -245,31 +325,68 @@ class Playground(TrainingApp):
 
     def _build_figure(self) -> None:
         fig = self.view.figure
+        fonts = self._fonts
+        layout = _LAYOUT[self.projector]
         outer = fig.add_gridspec(
             1,
-            3,
-            width_ratios=(1.0, 0.95, 1.55),
-            wspace=0.38,
-            left=0.07,
-            right=0.985,
-            top=0.84,
-            bottom=0.15,
+            4,
+            width_ratios=(1.0, 0.95, layout["colorbar_room"], 1.6),
+            wspace=layout["wspace"],
+            left=layout["left"],
+            right=0.99,
+            top=layout["top"],
+            bottom=layout["bottom"],
         )
-        self.cost_ax = fig.add_subplot(outer[0])
-        (self.cost_line,) = self.cost_ax.plot([], [], color="tab:blue", lw=1.2)
-        self.cost_ax.axhline(math.log(2.0), color="0.5", ls="--", lw=0.8)
-        self.cost_ax.set_yscale("log")
-        self.cost_ax.set_xlabel("gradient-descent step")
-        self.cost_ax.set_ylabel("cost (cross-entropy)")
-        self.cost_title = self.cost_ax.set_title("cost", fontsize=10)
+        self.cost_ax = ax = fig.add_subplot(outer[0])
+        (self.cost_line,) = ax.plot([], [], color="tab:blue", lw=layout["lw"])
+        # Drawn after the cost curve, so a run that stays at ln 2 (Zero) hides neither line.
+        self.chance_line = ax.axhline(
+            math.log(2.0), color="0.2", ls=(0, (4, 3)), lw=0.6 * layout["lw"]
+        )
+        # Its label sits outside the axes, at the line's right end, where no curve runs.
+        self.chance_label = ax.text(
+            1.015,
+            math.log(2.0),
+            "ln 2",
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=fonts["small"],
+            color="0.2",
+        )
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(NullFormatter())  # one-decade axes: no "6x10^-1" clutter
+        ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10], integer=True))
+        ax.set_xlabel("gradient-descent step", fontsize=fonts["label"])
+        ax.set_ylabel("cost (cross-entropy)", fontsize=fonts["label"])
+        ax.tick_params(labelsize=fonts["tick"])
+        self.cost_title = ax.set_title("cost", fontsize=fonts["title"])
 
-        self.boundary_ax = fig.add_subplot(outer[1])
-        self.boundary_image, self.points = draw_decision_boundary(self.boundary_ax, self.model)
-        self.boundary_title = self.boundary_ax.set_title("P(class 1)", fontsize=10)
+        self.boundary_ax = ax = fig.add_subplot(outer[1])
+        self.boundary_image, self.points = draw_decision_boundary(
+            ax, self.model, point_size=layout["point_size"]
+        )
+        ax.set_xlabel("$x_1$", fontsize=fonts["label"], labelpad=1)
+        ax.set_ylabel("$x_2$", fontsize=fonts["label"], labelpad=1)
+        ax.set_xticks([-1.0, 0.0, 1.0])
+        ax.set_yticks([-1.0, 0.0, 1.0])
+        ax.tick_params(labelsize=fonts["tick"])
+        self.boundary_title = ax.set_title("accuracy", fontsize=fonts["title"])
+        # The colour bar of the background: it follows the square axes (inset_axes is placed
+        # relative to the axes after their aspect is applied).
+        cax = ax.inset_axes((1.05, 0.0, 0.06, 1.0))
+        self.colorbar = fig.colorbar(
+            ScalarMappable(Normalize(0.0, 1.0), self.boundary_image.get_cmap()),
+            cax=cax,
+            alpha=self.boundary_image.get_alpha(),
+            ticks=[0.0, 0.5, 1.0],
+        )
+        self.colorbar.set_label("predicted P(class 1)", fontsize=fonts["label"], labelpad=2)
+        cax.tick_params(labelsize=fonts["tick"])
 
         n_layers = len(self.model.sizes) - 1
         ratios = [max(n_in, 1) for n_in in self.model.sizes[:-1]]
-        inner = outer[2].subgridspec(1, n_layers, width_ratios=ratios, wspace=0.35)
+        inner = outer[3].subgridspec(1, n_layers, width_ratios=ratios, wspace=0.35)
         self.weight_axes = []
         self.weight_images = []
         self.weight_titles = []
@@ -285,17 +402,20 @@ class Playground(TrainingApp):
             )
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_xlabel(f"{n_in} in", fontsize=8)
-            ax.set_ylabel(f"{n_out} out", fontsize=8)
+            ax.set_xlabel(f"{n_in} in", fontsize=fonts["small"])
+            ax.set_ylabel(f"{n_out} out", fontsize=fonts["small"])
             self.weight_axes.append(ax)
             self.weight_images.append(image)
-            self.weight_titles.append(ax.set_title("", fontsize=8))
-        self.readout = fig.text(0.07, 0.95, "", fontsize=11, ha="left", va="center")
+            self.weight_titles.append(ax.set_title("", fontsize=fonts["small"]))
+        self.readout = fig.text(
+            layout["left"], 0.95, "", fontsize=fonts["readout"], ha="left", va="center"
+        )
         # Everything that changes per tick is redrawn alone on a cached background;
-        # the points come after the heatmap they cover.
+        # the points come after the heatmap they cover, the ln 2 line after the cost curve.
         self.view.set_animated(
             [
                 self.cost_line,
+                self.chance_line,
                 self.cost_title,
                 self.boundary_image,
                 self.points,
@@ -329,7 +449,7 @@ class Playground(TrainingApp):
             self.boundary_image.set_data(probs)
         self._draw_matrices()
         accuracy = model.accuracy()
-        self.boundary_title.set_text(f"P(class 1), accuracy {accuracy:.1%}")
+        self.boundary_title.set_text(f"training accuracy {accuracy:.1%}")
         self.readout.set_text(
             f"{model.init}{scale_suffix(model.scale)} on {model.dataset}   "
             f"step {model.step_count}   lr {model.lr:.3g}"
