@@ -63,7 +63,7 @@ URLS = {
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 BUDGET = 620  # of the 720 pixels, minus padding and a safety margin
 TEXT_LINE, TEXT_CHARS = 36, 78  # body text: pixels per line, characters per line
-OUTPUT_LINE, OUTPUT_CHARS = 27, 100  # printed output
+OUTPUT_LINE, OUTPUT_CHARS = 28, 95  # printed output
 HEADING_FONT = {1: 46, 2: 40, 3: 34, 4: 30}  # pixels, as in CSS below
 MATH_ROW = 58  # one row of a display formula
 FIGURE_MIN = 430  # a figure gets at least this much height, so that its text stays legible
@@ -119,8 +119,8 @@ CSS = f"""
 .reveal .jp-RenderedHTMLCommon table {{ font-size: 21px; margin: 0 0 0.4em; }}
 .reveal .jp-RenderedHTMLCommon td, .reveal .jp-RenderedHTMLCommon th {{ padding: 2px 10px; }}
 .reveal .MathJax_Display {{ margin: 0.3em 0 !important; }}
-.reveal pre, .reveal .jp-RenderedText pre {{
-  font-size: 19px; line-height: 1.35; white-space: pre-wrap; overflow-wrap: anywhere;
+.reveal .slides section pre {{
+  text-align: left; font-size: 20px; line-height: 1.35; white-space: pre-wrap; overflow-wrap: anywhere;
   width: auto; margin: 0 0 0.3em; padding: 0.2em 0.4em; box-shadow: none;
 }}
 .reveal .jp-CodeCell .jp-InputArea-editor {{ padding: 0.2em 0.4em; background: #f5f5f5; }}
@@ -167,10 +167,10 @@ require(
             display: "flex",
             disableLayout: false,
         });
-        Reveal.on("slidechanged", function () {
-            if (MathJax.Hub.getAllJax(Reveal.getCurrentSlide())) {
-                MathJax.Hub.Rerender(Reveal.getCurrentSlide());
-            }
+        // MathJax measures nothing in a hidden slide: typeset the math of a slide again when
+        // it shows, in MathJax's queue (so that whoever queues after it sees the result).
+        Reveal.on("slidechanged", function (event) {
+            MathJax.Hub.Queue(["Rerender", MathJax.Hub, event.currentSlide]);
         });
     }
 );
@@ -497,6 +497,7 @@ _TEX_SYMBOLS = {
     "forall": "∀",
     "exists": "∃",
 }
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}  # combining characters
 _TEX_DROP = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|boxed|,|;|:|!|\s)(?![a-zA-Z])"
 )
@@ -510,6 +511,10 @@ _TEX_COMMAND = re.compile(r"\\([a-zA-Z]+|\|)")
 def plain_math(tex: str) -> str:
     """Readable plain text for a TeX formula: ``\\sigma_w^2`` becomes ``σ_w^2``."""
     out = tex
+    out = re.sub(
+        r"\\(hat|bar|tilde)\s*(?:\{(\w)\}|(\w))", lambda m: (m[2] or m[3]) + _ACCENTS[m[1]], out
+    )
+    out = re.sub(r"\\[dt]?frac\s*(\w)\s*(\w)", r"\1/\2", out)
     for _ in range(3):
         out = _TEX_WORD.sub(lambda m: m.group(2), out)
         out = _TEX_FRAC.sub(lambda m: f"({m.group(1)})/({m.group(2)})", out)

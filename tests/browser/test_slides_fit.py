@@ -48,7 +48,7 @@ MEASURE = """async () => {
       let right = 0, bottom = 0, worst = null;
       const clipped = [];
       for (const el of s.querySelectorAll('*')) {
-        if (el.closest('aside.notes, script, style')) continue;
+        if (el.closest('aside.notes, script, style, .MJX_Assistive_MathML')) continue;  // read aloud only
         const r = el.getBoundingClientRect();
         if (r.width === 0 || r.height === 0) continue;
         const x = (r.right - box.left) / k, y = (r.bottom - box.top) / k;
@@ -83,9 +83,10 @@ MEASURE = """async () => {
 }"""
 
 # The decks load reveal.js through require.js, so it is no global: fetch the module by its URL.
+# MathJax's "End" startup hook fires after its first typesetting pass (also for a late listener).
 WAIT_READY = """() => new Promise(resolve => {
   const url = document.documentElement.innerHTML.match(/"([^"]*dist\\/reveal\\.js)"/)[1];
-  const typeset = () => MathJax.Hub.Queue(() => resolve(true));
+  const typeset = () => MathJax.Hub.Register.StartupHook('End', () => resolve(true));
   require([url], R => {
     window.Reveal = R;
     if (R.isReady()) typeset(); else R.on('ready', typeset);
