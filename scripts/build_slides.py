@@ -120,8 +120,9 @@ CSS = f"""
 .reveal .jp-RenderedHTMLCommon td, .reveal .jp-RenderedHTMLCommon th {{ padding: 2px 10px; }}
 .reveal .MathJax_Display {{ margin: 0.3em 0 !important; }}
 .reveal .slides section pre {{
-  text-align: left; font-size: 20px; line-height: 1.35; white-space: pre-wrap; overflow-wrap: anywhere;
-  width: auto; margin: 0 0 0.3em; padding: 0.2em 0.4em; box-shadow: none;
+  text-align: left; font-size: 20px; line-height: 1.35;
+  white-space: pre-wrap; overflow-wrap: anywhere; width: auto;
+  margin: 0 0 0.3em; padding: 0.2em 0.4em; box-shadow: none;
 }}
 .reveal .jp-CodeCell .jp-InputArea-editor {{ padding: 0.2em 0.4em; background: #f5f5f5; }}
 .reveal .jp-OutputArea-output {{ overflow: visible; padding: 0; }}

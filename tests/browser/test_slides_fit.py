@@ -48,7 +48,8 @@ MEASURE = """async () => {
       let right = 0, bottom = 0, worst = null;
       const clipped = [];
       for (const el of s.querySelectorAll('*')) {
-        if (el.closest('aside.notes, script, style, .MJX_Assistive_MathML')) continue;  // read aloud only
+        // notes are not shown; MathJax's MathML copy is clipped on purpose (screen readers)
+        if (el.closest('aside.notes, script, style, .MJX_Assistive_MathML')) continue;
         const r = el.getBoundingClientRect();
         if (r.width === 0 || r.height === 0) continue;
         const x = (r.right - box.left) / k, y = (r.bottom - box.top) / k;
