@@ -417,9 +417,6 @@ def slide_markdown(source: str) -> tuple[list[tuple[str, str]], list[str]]:
             seen_paragraph = True
         else:
             notes.append(text)
-    if not keep and blocks:
-        # A cell that starts a slide shows something: its first sentence at least.
-        keep.append(("paragraph", first_sentence(" ".join(blocks[0][1].split()))))
     return keep, notes
 
 
@@ -635,7 +632,9 @@ def deck_notebook(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
         speaker = str(cell.metadata.get("speaker_notes") or "")
         notes = "\n\n".join(n for n in (speaker, moved) if n)
         if not items and kind in {"slide", "subslide"}:
-            items = [Item(nbformat.v4.new_markdown_cell(""), 0)]
+            # A cell that starts a slide shows something: its first sentence at least.
+            lead = first_sentence(" ".join(re.sub(r"(?m)^\s*>", "", cell.source).split()))
+            items = [Item(nbformat.v4.new_markdown_cell(lead), text_height(lead))]
         for n, item in enumerate(items):
             start = kind if n == 0 else "-"
             if start == "fragment" and n > 0:
