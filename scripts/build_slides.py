@@ -61,7 +61,7 @@ URLS = {
 # 1920x1080), and the layout estimate that decides where a slide is full. The estimate only
 # has to err on the safe side: the browser test measures the real thing.
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
-BUDGET = 620  # of the 720 pixels, minus padding and a safety margin
+BUDGET = 610  # of the 720 pixels, minus padding and a safety margin
 TEXT_LINE, TEXT_CHARS = 36, 78  # body text: pixels per line, characters per line
 OUTPUT_LINE, OUTPUT_CHARS = 28, 95  # printed output
 HEADING_FONT = {1: 46, 2: 40, 3: 34, 4: 30}  # pixels, as in CSS below
@@ -324,11 +324,11 @@ def block_height(kind: str, text: str) -> int:
         return int(size * 1.2) * max(1, -(-len(_HEADING.match(text).group(2)) // per_line)) + 16
     if kind == "math":
         rows = 1 + text.count("\\\\") + text.count(r"\frac") // 2
-        return rows * MATH_ROW + 24
+        limits = len(re.findall(r"\\(?:sum|prod|int)\w*_", text))  # limits above and below
+        return rows * MATH_ROW + 24 + 40 * min(limits, rows) + 16 * text.count(r"\boxed")
     if kind == "table":
-        return (
-            len([r for r in text.splitlines() if not re.match(r"^\s*\|[-:| ]+\|\s*$", r)]) * 34 + 16
-        )
+        rows = [r for r in text.splitlines() if not re.match(r"^\s*\|[-:| ]+\|\s*$", r)]
+        return sum(40 + 28 * (len(r) > 110) for r in rows) + 16
     if kind == "code":
         return len(text.splitlines()) * OUTPUT_LINE + 16
     if kind == "quote":
