@@ -13,6 +13,7 @@ a slide shows, by rules that need no per-cell metadata:
 - a code cell shows its figures and its short printed output; its code is hidden unless the
   cell's metadata says ``"slides": {"show_code": true}``; long printed output goes into the
   notes;
+- a cell that opens with a heading starts a new (vertical) slide;
 - a figure fills the height left under its headline, at most one figure per slide; whatever
   does not fit the slide by the layout estimate below moves to a new vertical slide under the
   same headline (marked "continued").
@@ -637,8 +638,8 @@ def deck_notebook(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
             items = [Item(nbformat.v4.new_markdown_cell(lead), text_height(lead))]
         for n, item in enumerate(items):
             start = kind if n == 0 else "-"
-            if start == "fragment" and n > 0:
-                start = "-"
+            if n == 0 and start in {"-", "fragment"} and used and item.cell.source.startswith("#"):
+                start = "subslide"  # a section heading inside a slide opens a slide of its own
             if start in {"slide", "subslide"}:
                 used, figures = 0, 0
                 if start == "slide" or item.cell.source.startswith("#"):

@@ -246,3 +246,11 @@ def test_tex_becomes_plain_text_for_the_speaker_view():
     )
     assert build_slides.plain_math(r"\sigma^2 \approx \sqrt{n}") == "σ^2 ≈ √n"
     assert build_slides.notes_text(r"with $\alpha = 0$ and $$\beta$$") == "with α = 0 and β"
+
+
+def test_a_heading_inside_a_slide_opens_a_vertical_slide():
+    cells, kinds = deck_of(
+        new_cell("markdown", "## A\n\nText.", "slide"), new_cell("markdown", "### B\n\nMore.")
+    )
+    assert kinds == ["slide", "-", "subslide", "-"]
+    assert cells[2].source == "### B"
