@@ -70,6 +70,7 @@ MATH_ROW = 58  # one row of a display formula
 FIGURE_MIN = 430  # a figure gets at least this much height, so that its text stays legible
 MAX_OUTPUT_LINES = 9  # longer printed output goes into the notes
 MAX_TABLE_ROWS = 12
+MAX_TABLE_COLUMNS = 6  # a wider table output is shown in parts of a few columns
 MAX_LIST_ITEM_CHARS = 170
 LIST_CHUNK = 400  # a longer list continues on the next slide
 FIRST_SENTENCE_CHARS = 230
@@ -561,9 +562,37 @@ def output_height(output, kind: str) -> int:  # noqa: ANN001
     if kind == "figure":
         return FIGURE_MIN
     if kind == "html":
-        return 34 * output["data"]["text/html"].count("<tr") + 20
+        html = output["data"]["text/html"]
+        return 44 * html.count("<tr") + 30 * bool(_CAPTION.search(html)) + 20
     text = output.text if output.output_type == "stream" else output["data"]["text/plain"]
     return len(text.rstrip("\n").splitlines()) * OUTPUT_LINE + 20
+
+
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
+_TABLE_CELL = re.compile(r"<(t[hd])[^>]*>(.*?)</t[hd]>", re.S)
+_CAPTION = re.compile(r"<caption[^>]*>(.*?)</caption>", re.S)
+
+
+def split_table(html: str) -> tuple[str, list[str]] | None:
+    """A table too wide for a slide as tables of a few columns each, every one with the first
+    (label) column, and its caption for the notes; None if the table fits as it is."""
+    rows = [_TABLE_CELL.findall(r) for r in _ROW.findall(html)]
+    width = max((len(r) for r in rows), default=0)
+    if width <= MAX_TABLE_COLUMNS or any(len(r) != width for r in rows):
+        return None
+    caption = _CAPTION.search(html)
+    rest = list(range(1, width))
+    parts = -(-len(rest) // (MAX_TABLE_COLUMNS - 1))
+    size = -(-len(rest) // parts)
+    tables = []
+    for k in range(0, len(rest), size):
+        columns = [0, *rest[k : k + size]]
+        body = "".join(
+            "<tr>" + "".join(f"<{r[c][0]}>{r[c][1]}</{r[c][0]}>" for c in columns) + "</tr>"
+            for r in rows
+        )
+        tables.append(f'<table style="text-align: left">{body}</table>')
+    return (caption.group(1) if caption else ""), tables
 
 
 def output_text(output) -> str:  # noqa: ANN001
@@ -606,6 +635,17 @@ def cell_items(cell) -> tuple[list[Item], str]:  # noqa: ANN001
             continue
         if kind == "notes":
             notes.append("```\n" + output_text(output).rstrip("\n") + "\n```")
+            continue
+        if kind == "html" and (parts := split_table(output["data"]["text/html"])):
+            caption, tables = parts
+            notes.append(caption)
+            for table in tables:
+                part = copy.deepcopy(output)
+                part["data"] = {"text/html": table}
+                piece = nbformat.v4.new_code_cell("", outputs=[part])
+                piece.execution_count = None
+                piece.metadata["transient"] = {"remove_source": True}
+                items.append(Item(piece, output_height(part, kind)))
             continue
         piece = nbformat.v4.new_code_cell("", outputs=[copy.deepcopy(output)])
         piece.execution_count = None
