@@ -70,7 +70,7 @@ MATH_ROW = 58  # one row of a display formula
 FIGURE_MIN = 430  # a figure gets at least this much height, so that its text stays legible
 MAX_OUTPUT_LINES = 9  # longer printed output goes into the notes
 MAX_TABLE_ROWS = 12
-MAX_TABLE_COLUMNS = 6  # a wider table output is shown in parts of a few columns
+MAX_TABLE_COLUMNS = 5  # a wider table output is shown in parts of a few columns
 MAX_LIST_ITEM_CHARS = 170
 LIST_CHUNK = 400  # a longer list continues on the next slide
 FIRST_SENTENCE_CHARS = 230
@@ -118,7 +118,8 @@ CSS = f"""
   font-size: 24px; margin: 0.2em 0 0.5em; padding: 0.4em 0.8em; width: auto;
   background: #eef4fb; border-left: 6px solid #4a7ab5; box-shadow: none; font-style: normal;
 }}
-.reveal .jp-RenderedHTMLCommon table {{ font-size: 21px; margin: 0 0 0.4em; }}
+.reveal .slides .jp-RenderedHTMLCommon table {{ font-size: 21px; margin: 0 0 0.4em; }}
+.reveal .slides .mjx-chtml, .reveal .slides .mjx-chtml * {{ white-space: nowrap; }}
 .reveal .jp-RenderedHTMLCommon td, .reveal .jp-RenderedHTMLCommon th {{ padding: 2px 10px; }}
 .reveal .MathJax_Display {{ margin: 0.3em 0 !important; }}
 .reveal .slides section pre {{
@@ -128,7 +129,6 @@ CSS = f"""
 }}
 .reveal .jp-CodeCell .jp-InputArea-editor {{ padding: 0.2em 0.4em; background: #f5f5f5; }}
 .reveal .jp-OutputArea-output {{ overflow: visible; padding: 0; }}
-.reveal .jp-RenderedHTML table {{ font-size: 19px; }}
 /* A figure takes the height left under its headline and text, keeping its aspect ratio. */
 .reveal section:not(.stack) > .celltag_{FIGURE_TAG},
 .reveal section:not(.stack) > .fragment:has(.celltag_{FIGURE_TAG}),
@@ -656,6 +656,15 @@ def cell_items(cell) -> tuple[list[Item], str]:  # noqa: ANN001
     return items, "\n\n".join(notes)
 
 
+def continued(headline: str, slide_type: str):  # noqa: ANN201 - nbformat.NotebookNode
+    """The headline of a slide again, at the top of a slide that continues it."""
+    import nbformat
+
+    return nbformat.v4.new_markdown_cell(
+        headline, metadata={"tags": [CONTINUED_TAG], "slideshow": {"slide_type": slide_type}}
+    )
+
+
 def deck_notebook(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
     """A copy of ``nb`` laid out as slides that fit (see the module docstring)."""
     import nbformat
@@ -684,14 +693,13 @@ def deck_notebook(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
                 used, figures = 0, 0
                 if start == "slide" or item.cell.source.startswith("#"):
                     headline = None
+                elif headline is not None:  # a vertical slide without a heading continues one
+                    cells.append(continued(headline, start))
+                    used, start = block_height("heading", headline), "-"
             elif used + item.height > BUDGET or (item.figure and figures):
                 # The slide is full: continue on a new vertical slide under the same headline.
                 if headline is not None:
-                    cont = nbformat.v4.new_markdown_cell(
-                        headline, metadata={"tags": [CONTINUED_TAG]}
-                    )
-                    cont.metadata["slideshow"] = {"slide_type": "subslide"}
-                    cells.append(cont)
+                    cells.append(continued(headline, "subslide"))
                     used = block_height("heading", headline)
                     start = "fragment" if start == "fragment" else "-"
                 else:

@@ -254,3 +254,11 @@ def test_a_heading_inside_a_slide_opens_a_vertical_slide():
     )
     assert kinds == ["slide", "-", "subslide", "-"]
     assert cells[2].source == "### B"
+
+
+def test_a_vertical_slide_without_a_heading_repeats_the_last_headline():
+    cells, kinds = deck_of(
+        new_cell("markdown", "## A\n\nText.", "slide"), new_cell("markdown", "More.", "subslide")
+    )
+    assert kinds == ["slide", "-", "subslide", "-"]
+    assert cells[2].source == "## A" and cells[3].source == "More."
