@@ -130,8 +130,8 @@ CSS = f"""
 .reveal .jp-CodeCell .jp-InputArea-editor {{ padding: 0.2em 0.4em; background: #f5f5f5; }}
 .reveal .jp-OutputArea-output {{ overflow: visible; padding: 0; }}
 /* A figure takes the height left under its headline and text, keeping its aspect ratio. */
-.reveal section:not(.stack) > .celltag_{FIGURE_TAG},
-.reveal section:not(.stack) > .fragment:has(.celltag_{FIGURE_TAG}),
+.reveal .slides section:not(.stack) .celltag_{FIGURE_TAG},
+.reveal .slides section:not(.stack) > .fragment:has(.celltag_{FIGURE_TAG}),
 .reveal .celltag_{FIGURE_TAG} .jp-Cell-outputWrapper,
 .reveal .celltag_{FIGURE_TAG} .jp-OutputArea,
 .reveal .celltag_{FIGURE_TAG} .jp-OutputArea-child,

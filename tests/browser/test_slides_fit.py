@@ -6,7 +6,8 @@ After MathJax has typeset and every image has loaded, the test steps through all
 in the slide's own pixels, whether anything is taller or wider than the slide: the slide's
 scroll size, every element's box, and every element that clips or scrolls its content (a code
 block with a horizontal scroll bar is cut off on a projector). It saves a screenshot of the
-first slide with a figure of each deck (build/browser-artifacts/slides-<deck>-<width>.png).
+first slide with a figure of each deck (build/browser-artifacts/slides-<deck>-<width>.png)
+and checks that every figure is large: at least 45 % of the slide's height.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.browser.conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SIZES = [(1280, 720), (1920, 1080)]
+MIN_FIGURE_HEIGHT = 0.45  # of the slide's height
 
 _spec = importlib.util.spec_from_file_location("build_slides", ROOT / "scripts" / "build_slides.py")
 build_slides = importlib.util.module_from_spec(_spec)
@@ -111,6 +113,10 @@ def overflows(slide: dict) -> list[str]:
     if slide["scrollWidth"] > w + 1 or slide["right"] > w + 1:
         problems.append(f"wider: {max(slide['scrollWidth'], slide['right'])} > {w}")
     problems += [f"clipped {c}" for c in slide["clipped"]]
+    # a figure is the point of its slide: it takes most of the height left under the headline
+    problems += [
+        f"figure only {fw}x{fh}" for fw, fh in slide["figures"] if fh < MIN_FIGURE_HEIGHT * h
+    ]
     return problems
 
 
