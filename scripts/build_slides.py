@@ -609,6 +609,7 @@ class Item:
 
     def __init__(self, cell, height: int, figure: bool = False) -> None:  # noqa: ANN001
         self.cell, self.height, self.figure = cell, height, figure
+        self.keep_with = 0  # height of what must stay on the same slide (after a heading)
 
 
 def cell_items(cell) -> tuple[list[Item], str]:  # noqa: ANN001
@@ -621,6 +622,9 @@ def cell_items(cell) -> tuple[list[Item], str]:  # noqa: ANN001
             Item(nbformat.v4.new_markdown_cell(text), block_height(kind, text))
             for kind, text in keep
         ]
+        for (kind, _), item, after in zip(keep, items, items[1:], strict=False):
+            if kind == "heading":  # a heading stays with the block under it
+                item.keep_with = after.height
         return items, "\n\n".join(notes_text(n) for n in notes)
     if cell.cell_type != "code":
         return [], ""
@@ -696,7 +700,7 @@ def deck_notebook(nb):  # noqa: ANN001, ANN201 - nbformat.NotebookNode
                 elif headline is not None:  # a vertical slide without a heading continues one
                     cells.append(continued(headline, start))
                     used, start = block_height("heading", headline), "-"
-            elif used + item.height > BUDGET or (item.figure and figures):
+            elif used + item.height + item.keep_with > BUDGET or (item.figure and figures):
                 # The slide is full: continue on a new vertical slide under the same headline.
                 if headline is not None:
                     cells.append(continued(headline, "subslide"))

@@ -262,3 +262,15 @@ def test_a_vertical_slide_without_a_heading_repeats_the_last_headline():
     )
     assert kinds == ["slide", "-", "subslide", "-"]
     assert cells[2].source == "## A" and cells[3].source == "More."
+
+
+def test_a_heading_moves_with_the_block_under_it():
+    items = "\n".join(
+        f"- Goal {i} is a long sentence that takes a whole line on a slide." for i in range(4)
+    )
+    formula = "$$\n" + "\\\\\n".join(["a = b"] * 4) + "\n$$"
+    cells, kinds = deck_of(
+        new_cell("markdown", f"# Title\n\nIntro.\n\n{formula}\n\n## Goals\n\n{items}", "slide")
+    )
+    goals = next(i for i, c in enumerate(cells) if c.source == "## Goals")
+    assert kinds[goals - 1] == "subslide" and cells[goals - 1].source == "# Title"
