@@ -296,10 +296,10 @@ def _controls_bench(changes: list[tuple[str, Callable[[], object]]], rounds: int
     }
 
 
-def worker_mnist_controls() -> dict:
+def worker_mnist_controls(mode: str = "notebook") -> dict:
     from course_utils.widgets.mnist_explorer import MnistExplorer
 
-    app = MnistExplorer("Xavier")
+    app = MnistExplorer("Xavier", projector=mode == "projector")
     inits = iter(["He", "Uniform", "Orthogonal", "Xavier"] * 100)
     kinds = iter(["gradients", "activations"] * 100)
     lrs = iter([0.05, 0.1, 0.2, 0.1] * 100)
@@ -316,11 +316,11 @@ def worker_mnist_controls() -> dict:
     return result
 
 
-def worker_playground_controls() -> dict:
+def worker_playground_controls(mode: str = "notebook") -> dict:
     from course_utils.experiments.playground import DATASETS, INITIALIZERS
     from course_utils.widgets.playground import Playground
 
-    app = Playground()
+    app = Playground(projector=mode == "projector")
     inits = iter(list(INITIALIZERS) * 100)
     datasets = iter(list(DATASETS) * 100)
     views = iter(list(Playground.VIEWS)[::-1] * 100)
@@ -475,10 +475,14 @@ def main(argv: list[str]) -> int:
     mnist = run_worker(["mnist"])
     rows.append(controls_row("MNIST explorer", mnist))
     progress("playground: control changes")
-    if importlib.util.find_spec("course_utils.widgets.playground") is not None:
-        rows.append(controls_row("Playground", run_worker(["playground"])))
-    else:
-        notes.append("course_utils.widgets.playground does not exist yet: not measured.")
+    rows.append(controls_row("Playground", run_worker(["playground"])))
+    progress("both apps at projector size (what `make app` serves)")
+    rows.append(
+        controls_row("MNIST explorer (projector, `make app`)", run_worker(["mnist", "projector"]))
+    )
+    rows.append(
+        controls_row("Playground (projector, `make app`)", run_worker(["playground", "projector"]))
+    )
 
     progress("MNIST training step, its matrix products and PyTorch's step, interleaved")
     single = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
