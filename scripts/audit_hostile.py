@@ -217,6 +217,8 @@ BY_NAME: dict[str, Callable[[], object]] = {
     "setup": lambda: None,
     "fn": lambda: None,
     "experiment": lambda: None,
+    "run": lambda: None,
+    "make_model": lambda: None,
     "weight_variance": lambda: 1.0,
     "c": lambda: 0.5,
     "rule": lambda: "unscaled",
@@ -330,12 +332,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], object]]] = {
         "label": lambda: "l",
     },
     "plotting.layer_histograms": {"values": lambda: [np.ones(5), np.zeros(5)]},
-    "blocknet.BlockNet": {
-        "blocks": lambda: [
-            __import__("course_utils.blocknet", fromlist=["Dense"]).Dense(np.ones((2, 2)))
-        ],
-        "output": lambda: "softmax",
-    },
+    "blocknet.BlockNet": {"blocks": lambda: _blocknet().blocks, "output": lambda: "softmax"},
     "blocknet.BlockNet.forward": {"x": lambda: _xy()[0]},
     "blocknet.BlockNet.predict": {"x": lambda: _xy()[0]},
     "blocknet.BlockNet.loss": {"x": lambda: _xy()[0], "y": lambda: _xy()[1]},
@@ -496,6 +493,14 @@ OVERRIDES: dict[str, dict[str, Callable[[], object]]] = {
         "delta": lambda: np.ones((2, 4)),
     },
     "theory.correlation_map": {"weight_variance": lambda: 2.0},
+    "checks.nb04.product_variance": {
+        "mean_x": lambda: 1.0,
+        "var_x": lambda: 4.0,
+        "mean_y": lambda: 2.0,
+        "var_y": lambda: 9.0,
+    },
+    "checks.nb04.unit_variances": {"init": lambda: lambda shape: np.full(shape, 0.01)},
+    "checks.nb05.zigzag_gradient_ratio": {"result": lambda: {"grad_var": np.ones(10)}},
     "checks.hint": {"notebook": lambda: "nb02", "exercise": lambda: min(_hints("nb02"))},
 }
 
@@ -510,6 +515,8 @@ ANSWER_PARAMS = {
     "setup",
     "fn",
     "experiment",
+    "run",
+    "make_model",
     "value",
     "W",
     "dW1",

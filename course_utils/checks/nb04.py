@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from course_utils import initializers
-from course_utils._validation import check_float, check_int, check_size
+from course_utils._validation import MAX_SCALE, check_float, check_int, check_size
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -73,6 +73,10 @@ hint = hint_function(HINTS, "nb04")
 
 def product_variance(mean_x: float, var_x: float, mean_y: float, var_y: float) -> float:
     """``Var(XY)`` for independent ``X`` and ``Y`` with the given means and variances."""
+    mean_x = check_float(mean_x, "mean_x", minimum=-MAX_SCALE, maximum=MAX_SCALE)
+    mean_y = check_float(mean_y, "mean_y", minimum=-MAX_SCALE, maximum=MAX_SCALE)
+    var_x = check_float(var_x, "var_x", minimum=0.0, maximum=MAX_SCALE)
+    var_y = check_float(var_y, "var_y", minimum=0.0, maximum=MAX_SCALE)
     return mean_x**2 * var_y + var_x * mean_y**2 + var_x * var_y
 
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from course_utils import theory
-from course_utils._validation import check_float, check_int
+from course_utils._validation import check_array, check_float, check_int
 from course_utils.checks import (
     Choice,
     Feedback,
@@ -203,14 +203,16 @@ def zigzag_gradient_ratio(result: object) -> float:
     if not isinstance(result, dict) or "grad_var" not in result:
         raise TypeError(
             "the function should return what theory.simulate_variances returns (a dict "
-            "with 'grad_var')"
+            "with 'grad_var'); its result is not such a dict"
         )
-    grad = np.asarray(result["grad_var"], dtype=np.float64)
+    grad = check_array(result["grad_var"], "the result's grad_var", ndim=1, dtype=np.float64)
     if grad.shape != (len(ZIGZAG_WIDTHS) - 1,):
         raise ValueError(
-            f"grad_var should hold one variance per layer ({len(ZIGZAG_WIDTHS) - 1}); keep "
-            "the widths the check passes in"
+            f"the result's grad_var should hold one variance per layer "
+            f"({len(ZIGZAG_WIDTHS) - 1}); keep the widths the check passes in"
         )
+    if np.any(grad <= 0):
+        raise ValueError("the result's grad_var should hold variances > 0")
     return float(grad[0] / grad[-1])
 
 
