@@ -84,8 +84,10 @@ MIN_REDRAW_INTERVAL = 0.05
 
 #: Width in pixels of the apps' figures in projector mode. The page shows them at its own
 #: width (about 1250 px in a 1280 px window, 1890 px in a 1920 px one), so one rendering
-#: serves both; wider would cost rendering time (PNG encoding grows with the pixel count).
-PROJECTOR_WIDTH_PX = 1600
+#: serves both. Wider costs rendering time (text and PNG encoding grow with the pixel count):
+#: at 1600 px the MNIST explorer's median control change took 126 ms on a quiet 2-core
+#: machine, over the 100 ms target.
+PROJECTOR_WIDTH_PX = 1280
 
 #: CSS class of an app's outer box in projector mode (see :func:`projector_style`): its
 #: controls' text is 18 px, or 1.15 % of the window's width if that is more (22 px at 1920).
@@ -593,8 +595,8 @@ def encode_png(rgb: np.ndarray, level: int = 1) -> bytes:
 
     Plots are mostly flat colour, which zlib alone compresses well; skipping the per-row
     filter choice of general encoders (Pillow tries all five filters on every row) makes it
-    about 40 % faster on the apps' projector figures (1600 x 660: about 30 ms instead of
-    50 ms on a quiet 2-core machine) and the files no larger.
+    about 40 % faster on the apps' projector figures (measured at 1600 x 660: about 30 ms
+    instead of 50 ms on a quiet 2-core machine) and the files no larger.
 
     Parameters
     ----------

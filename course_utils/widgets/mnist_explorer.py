@@ -59,8 +59,8 @@ _RIGHT = np.array([0.12, 0.35, 0.85])  # blue ink: correctly classified
 _WRONG = np.array([0.85, 0.12, 0.12])  # red ink: misclassified
 
 #: The figure's geometry and font sizes (points): in a notebook (720 x 360 px at 72 dpi) and
-#: on a projector (1600 x 660 px at 100 dpi, shown at the page's width; the digit grid is
-#: drawn at twice its size there). Rectangles are (left, bottom, width, height) fractions.
+#: on a projector (1280 x 528 px at 80 dpi, shown at the page's width; the digit grid is
+#: drawn at 1.6 times its size there). Rectangles are (left, bottom, width, height) fractions.
 _LAYOUT = {
     False: {
         "size": (10.0, 5.0),
@@ -77,8 +77,8 @@ _LAYOUT = {
     },
     True: {
         "size": (16.0, 6.6),
-        "dpi": 100,
-        "grid_px": 560,
+        "dpi": 80,
+        "grid_px": 448,
         "hist": (0.415, 0.585, 0.122, 0.255, 0.148),
         "hist_xlabel": (0.70, 0.485),
         "cost": (0.455, 0.1, 0.3, 0.29),
@@ -261,12 +261,12 @@ class MnistExplorer(TrainingApp):
     eval_every : int
         Steps between test-accuracy measurements.
     dpi : int, optional
-        Resolution of the figure (default 72 in a notebook, 100 in projector mode; the digit
-        grid is always 280 x 280 pixels, 560 x 560 in projector mode).
+        Resolution of the figure (default 72 in a notebook, 80 in projector mode; the digit
+        grid is always 280 x 280 pixels, 448 x 448 in projector mode).
     projector : bool
         False (default): a 10 x 5 inch figure shown at its own size, for a notebook. True:
-        for a lecture hall (the apps of ``make app``): a 16 x 6.6 inch figure (1600 pixels
-        wide at 100 dpi) with large fonts, shown at the width of the page, and larger
+        for a lecture hall (the apps of ``make app``): a 16 x 6.6 inch figure (1280 pixels
+        wide at 80 dpi) with large fonts, shown at the width of the page, and larger
         controls.
 
     Attributes

@@ -61,7 +61,7 @@ _LARGEST_DECADE = 308  # 1e308 is a float, 1e309 is not
 _STEP_LIMITS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)
 
 #: Font sizes (points) of the figure: in a notebook, and on a projector (the figure is then
-#: 16 inches at 100 dpi, shown at the page's width: 1 point is about 1.1 screen pixels in a
+#: 16 inches at 80 dpi, shown at the page's width: 1 point is about 1.1 screen pixels in a
 #: 1280 px window, 1.6 in a 1920 px one).
 _FONTS = {
     False: {"tick": 9, "label": 10, "title": 10, "small": 8, "readout": 11},
@@ -224,11 +224,11 @@ class Playground(TrainingApp):
     interval_ms : int
         Play interval.
     dpi : int
-        Resolution of the figure (default 80 in a notebook, 100 in projector mode).
+        Resolution of the figure (default 80 in a notebook and in projector mode).
     projector : bool
         False (default): a 10 x 3.4 inch figure shown at its own size, for a notebook. True:
         for a lecture hall (the apps of ``make app``): the figure is rendered
-        :data:`~course_utils.widgets.base.PROJECTOR_WIDTH_PX` pixels wide (at 100 dpi) with
+        :data:`~course_utils.widgets.base.PROJECTOR_WIDTH_PX` pixels wide (at 80 dpi) with
         large fonts and shown at the width of the page, and the controls' text is larger.
 
     Attributes
@@ -273,7 +273,7 @@ class Playground(TrainingApp):
         interval_ms = check_int(interval_ms, "interval_ms", minimum=1)
         if not isinstance(projector, bool):
             raise TypeError(f"projector must be True or False, got {type(projector).__name__}")
-        dpi = check_int((100 if projector else 80) if dpi is None else dpi, "dpi", minimum=10)
+        dpi = check_int(80 if dpi is None else dpi, "dpi", minimum=10)
         self.projector = projector
         self._fonts = _FONTS[projector]
         self.model = PlaygroundModel(init, dataset, lr=lr, seed=seed, scale=scale)
