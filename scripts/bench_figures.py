@@ -12,7 +12,7 @@ Usage
 
 ``--clicks`` measured clicks per mechanism (default 20), ``--warmup`` unmeasured clicks
 before them (default 2), ``--projector`` measures the figure of the apps' projector mode
-(``MnistExplorer("Xavier", projector=True)``, 1600 x 660 pixels shown at the page's width,
+(``MnistExplorer("Xavier", projector=True)``, 1280 x 528 pixels shown at the page's width,
 what ``make app`` shows) instead of the notebook's, ``--no-write`` prints the table without
 touching README.md. Needs
 Debian's Chromium (``/usr/bin/chromium``, or ``COURSE_CHROMIUM``) and the ``playwright``
@@ -23,7 +23,7 @@ What is measured
 ----------------
 The time from a button click in the page until the updated figure is in the page (the new
 PNG decoded into an ``<img>``, or drawn into ipympl's ``<canvas>``). The figure is the MNIST
-explorer's (``MnistExplorer("Xavier")``, 720 x 360 pixels, or 1600 x 660 with ``--projector``:
+explorer's (``MnistExplorer("Xavier")``, 720 x 360 pixels, or 1280 x 528 with ``--projector``:
 digit grid, four histograms, cost
 and accuracy curves). Each click runs two SGD steps and updates every artist
 (``app.model.step(2)``, ``app.refresh()``), then shows the figure through one mechanism:
@@ -557,7 +557,7 @@ def render(
         )
     notes = [
         "Each click runs 2 SGD steps and updates every artist of the MNIST explorer's figure "
-        + ("(projector mode, 1600 x 660 px shown at the page's width) " if projector else "")
+        + ("(projector mode, 1280 x 528 px shown at the page's width) " if projector else "")
         + ("" if projector else "(720 x 360 px) ")
         + "before showing it. Kernel-side: `time.perf_counter` around the "
         "callback, training and rendering included (its 90th percentiles: "
