@@ -59,6 +59,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(marker)
 
 
+def folder_page(browser, folder: Path, viewport: dict[str, int]):  # noqa: ANN001, ANN201
+    """A page (and its context) that may load only files under ``folder``.
+
+    Every other request is aborted and its URL appended to ``page.outside``; page errors and
+    failed requests go to ``page.problems``. Close ``page.context`` when done.
+    """
+    prefix = folder.resolve().as_uri() + "/"
+    context = browser.new_context(viewport=viewport)
+    pg = context.new_page()
+    # generous: on a loaded 2-core machine MathJax takes tens of seconds on the longest pages
+    pg.set_default_timeout(180_000)
+    pg.outside, pg.problems, pg.prefix = [], [], prefix
+
+    def route(r):  # noqa: ANN001
+        if r.request.url.startswith(prefix):
+            r.continue_()
+        else:
+            pg.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+    pg.on("requestfailed", lambda r: pg.problems.append(f"{r.failure} {r.url}"))
+    return pg
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

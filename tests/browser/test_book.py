@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, folder_page
 
 NOTEBOOK_PAGES = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = {"index", "04_forward_variance", "search"}
@@ -17,29 +17,12 @@ UNTYPESET = r"\$[^$\s][^$]*\$|\\\(|\\\[|\$\$"
 @pytest.fixture
 def site_page(book_site, browser):  # noqa: ANN001
     """A page whose context blocks (and records) every request outside the site's folder."""
-    prefix = book_site.folder.resolve().as_uri() + "/"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    # generous: on a loaded 2-core machine MathJax takes tens of seconds on the longest pages
-    pg.set_default_timeout(180_000)
-    pg.outside, pg.problems = [], []
-
-    def route(r):  # noqa: ANN001
-        if r.request.url.startswith(prefix):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    pg = folder_page(browser, book_site.folder, {"width": 1400, "height": 1000})
     pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
-    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
-    pg.on("requestfailed", lambda r: pg.problems.append(f"{r.failure} {r.url}"))
-    pg.prefix = prefix
     try:
         yield pg
     finally:
-        context.close()
+        pg.context.close()
 
 
 def open_page(pg, name: str) -> None:  # noqa: ANN001

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, folder_page
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SIZES = [(1280, 720), (1920, 1080)]
@@ -122,23 +122,8 @@ def overflows(slide: dict) -> list[str]:
 
 def open_deck(browser, folder: Path, stem: str):  # noqa: ANN001, ANN201
     """A page showing one deck, with every request outside its folder blocked and recorded."""
-    prefix = folder.resolve().as_uri() + "/"
-    context = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
-    pg = context.new_page()
-    pg.set_default_timeout(180_000)  # MathJax on a busy 2-core machine
-    pg.outside, pg.problems = [], []
-
-    def route(r):  # noqa: ANN001
-        if r.request.url.startswith(prefix):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg.on("pageerror", lambda e: pg.problems.append(str(e)))
-    pg.on("requestfailed", lambda r: pg.problems.append(f"{r.failure} {r.url}"))
-    pg.goto(prefix + f"{stem}.slides.html", wait_until="load")
+    pg = folder_page(browser, folder, {"width": SIZES[0][0], "height": SIZES[0][1]})
+    pg.goto(pg.prefix + f"{stem}.slides.html", wait_until="load")
     pg.evaluate(WAIT_READY)
     return pg
 
