@@ -34,6 +34,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -73,7 +74,10 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]
 def interleaved(
     cases: dict[str, Callable[[], object]], rounds: int, warmup: int = 5
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Time each case once per round, the cases in turn, so that load hits all alike.
+    """Time each case once per round, so that load hits all alike.
+
+    The order of the cases is shuffled in every round (seeded): a case that always ran right
+    after another would find that one's arrays in the CPU caches, or its own evicted by it.
 
     Returns wall-clock and CPU-time samples (the CPU time this process spent: on a shared
     machine it leaves out the time other processes held the core).
@@ -83,8 +87,12 @@ def interleaved(
             fn()
     wall: dict[str, list[float]] = {name: [] for name in cases}
     cpu: dict[str, list[float]] = {name: [] for name in cases}
+    order = random.Random(0)
+    names = list(cases)
     for _ in range(rounds):
-        for name, fn in cases.items():
+        order.shuffle(names)
+        for name in names:
+            fn = cases[name]
             c0, t0 = time.process_time(), time.perf_counter()
             fn()
             t1, c1 = time.perf_counter(), time.process_time()
