@@ -78,6 +78,7 @@ bench: $(STAMP)
 
 bench-figures: $(STAMP)
 	$(BIN)/python scripts/bench_figures.py
+	$(BIN)/python scripts/bench_figures.py --projector
 
 slides: $(STAMP)
 	$(BIN)/python scripts/build_slides.py

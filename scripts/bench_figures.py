@@ -14,7 +14,8 @@ Usage
 before them (default 2), ``--projector`` measures the figure of the apps' projector mode
 (``MnistExplorer("Xavier", projector=True)``, 1280 x 528 pixels shown at the page's width,
 what ``make app`` shows) instead of the notebook's, ``--no-write`` prints the table without
-touching README.md. Needs
+touching README.md. ``make bench-figures`` runs both sizes; each writes its own block of the
+README (``figures`` and ``figures-projector``). Needs
 Debian's Chromium (``/usr/bin/chromium``, or ``COURSE_CHROMIUM``) and the ``playwright``
 package, like the browser tests; it never downloads a browser. Run it with one BLAS thread,
 as ``make`` does (``OPENBLAS_NUM_THREADS=1``). It takes about two minutes.
@@ -78,6 +79,8 @@ from tests.browser import lab  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server, running_lab  # noqa: E402
 
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+# the projector-mode table has a block of its own
+PROJECTOR_START, PROJECTOR_END = "<!-- figures-projector:start -->", "<!-- figures-projector:end -->"
 NOTEBOOK = "bench_figures.ipynb"
 REFERENCE = "image"
 # ipympl would become a dependency only if it took at most this fraction of the apps' time.
@@ -612,7 +615,8 @@ def main(argv: list[str]) -> int:
     print(table)
     progress("done")
     if not args.no_write:
-        write_readme_block(table, START, END, "make bench-figures")
+        start, end = (PROJECTOR_START, PROJECTOR_END) if args.projector else (START, END)
+        write_readme_block(table, start, end, "make bench-figures")
     return 0
 
 
