@@ -345,6 +345,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], object]]] = {
     "blocknet.Residual": {"w1": lambda: np.eye(2), "w2": lambda: np.eye(2)},
     "blocknet.gradient_check": {"model": _blocknet, "x": lambda: _xy()[0], "y": lambda: _xy()[1]},
     "blocknet.residual_net": {"n_in": lambda: 2, "width": lambda: 3, "n_out": lambda: 2},
+    "checks.call_learner": {"func": lambda: lambda: 1.0, "name": lambda: "f"},
     "checks.compare_choice": {
         "answer": lambda: "a",
         "options": lambda: {

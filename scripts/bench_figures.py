@@ -80,7 +80,8 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server, running_lab 
 
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 # the projector-mode table has a block of its own
-PROJECTOR_START, PROJECTOR_END = "<!-- figures-projector:start -->", "<!-- figures-projector:end -->"
+PROJECTOR_START = "<!-- figures-projector:start -->"
+PROJECTOR_END = "<!-- figures-projector:end -->"
 NOTEBOOK = "bench_figures.ipynb"
 REFERENCE = "image"
 # ipympl would become a dependency only if it took at most this fraction of the apps' time.

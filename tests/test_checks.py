@@ -280,6 +280,27 @@ def test_run_experiment_measures_the_learners_function():
         run_experiment(broken, measure, "Var", low=2, high=1)
 
 
+def test_call_learner_turns_every_failure_into_feedback():
+    from course_utils.checks import call_learner
+
+    def overflowing(x):
+        return np.float64(x) * 1e308 * 10  # a float warning, silenced
+
+    result, failed = call_learner(overflowing, "f", 2.0)
+    assert failed is None and result == np.inf
+    for func, fragment in [
+        (None, "f is not filled in yet"),
+        (..., "f is not filled in yet"),
+        (3.0, "(no parentheses), got float"),
+        (lambda: 1 / 0, "f raised ZeroDivisionError"),
+        (lambda x: x, "f raised TypeError"),  # called with the wrong number of arguments
+    ]:
+        result, failed = call_learner(func, "f")
+        assert result is None and not failed and fragment in failed.message
+    with pytest.raises(TypeError, match="name"):
+        call_learner(overflowing, 3)
+
+
 def test_compare_choice_gives_per_option_feedback():
     from course_utils.checks import Choice, compare_choice
 

@@ -60,8 +60,8 @@ def test_unscale_output_accepts_the_right_function():
 @pytest.mark.parametrize(
     ("fn", "fragment"),
     [
-        (None, "not written"),
-        (3, "give a function"),
+        (None, "not filled in"),
+        (3, "no parentheses"),
         (lambda net, scale: None, "unchanged"),
         (lambda net, scale: net.weights[0].__imul__(1 / scale), "W1 changed"),
         (lambda net, scale: net.weights[-1].__imul__(1 / scale**2), "more than"),

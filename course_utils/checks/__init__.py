@@ -45,6 +45,7 @@ __all__ = [
     "Hint",
     "Slip",
     "as_float",
+    "call_learner",
     "compare_arrays",
     "read_array",
     "compare_choice",
@@ -595,6 +596,31 @@ def compare_prediction(
 # Modify the experiment
 
 
+def call_learner(func: object, name: str, *args: object) -> tuple[object, Feedback | None]:
+    """Call the learner's function, ``func(*args)``, without letting anything escape.
+
+    A function not filled in yet (``None`` or ``...``), something that is not a function (the
+    result of a call, say), and whatever the call raises all come back as a failing
+    :class:`Feedback` that names ``name``; floating-point warnings are silenced.
+
+    Returns
+    -------
+    (result, None) when the call returned, (None, feedback) otherwise.
+    """
+    _check_str(name, "name")
+    if func is None or func is Ellipsis:
+        return None, Feedback(False, f"{name} is not filled in yet: define the function first.")
+    if not callable(func):
+        return None, Feedback(
+            False, f"Pass the function itself (no parentheses), got {type(func).__name__}."
+        )
+    try:
+        with np.errstate(all="ignore"):
+            return func(*args), None
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+        return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}")
+
+
 def run_experiment(
     func: object,
     measure: Callable[[object], float],
@@ -632,17 +658,9 @@ def run_experiment(
         raise ValueError(f"low must be <= high, got low={low:g} and high={high:g}")
     for text, label in ((too_low, "too_low"), (too_high, "too_high"), (on_pass, "on_pass")):
         _check_str(text, label)
-    if func is None or func is Ellipsis:
-        return Feedback(False, "The function is not filled in yet.")
-    if not callable(func):
-        return Feedback(
-            False, f"Pass your function itself (no parentheses), got {type(func).__name__}."
-        )
-    try:
-        with np.errstate(all="ignore"):
-            result = func()
-    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-        return Feedback(False, f"Your function raised {type(exc).__name__}: {exc}")
+    result, failed = call_learner(func, "Your function")
+    if failed is not None:
+        return failed
     try:
         with np.errstate(all="ignore"):
             value = float(measure(result))

@@ -21,6 +21,7 @@ from course_utils.checks import (
     Choice,
     Feedback,
     Slip,
+    call_learner,
     compare_choice,
     compare_prediction,
     compare_scalar,
@@ -200,17 +201,9 @@ def check_no_dead_units(experiment: object) -> Feedback:
     steps. It passes when no hidden ReLU unit is dead and the cost is below
     ``DEAD_UNITS_COST``; the learner changes the weight scale.
     """
-    if experiment is None or experiment is Ellipsis:
-        return Feedback(False, "experiment is not filled in yet: define the function first.")
-    if not callable(experiment):
-        return Feedback(
-            False, f"Pass the function itself (no parentheses), got {type(experiment).__name__}."
-        )
-    try:
-        with np.errstate(all="ignore"):
-            model = experiment()
-    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-        return Feedback(False, f"experiment() raised {type(exc).__name__}: {exc}")
+    model, failed = call_learner(experiment, "experiment")
+    if failed is not None:
+        return failed
     if not isinstance(model, PlaygroundModel):
         return Feedback(
             False,

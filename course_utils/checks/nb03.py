@@ -26,6 +26,7 @@ from course_utils.checks import (
     Feedback,
     Slip,
     as_float,
+    call_learner,
     compare_choice,
     compare_prediction,
     compare_scalar,
@@ -245,16 +246,9 @@ def check_level_gradients(setup: object) -> Feedback:
     """Exercise 3 (modify the experiment): ``setup()`` returns ``(activation, init)`` for the
     net of section 5; it passes when std dL/dz of hidden layer 1 is within a factor
     ``LEVEL_SLACK`` of hidden layer 4's at step 0 (:func:`gradient_spreads`)."""
-    if setup is None or setup is Ellipsis:
-        return Feedback(False, "setup is not filled in yet: define the function first.")
-    if not callable(setup):
-        return Feedback(
-            False, f"Pass the function itself (no parentheses), got {type(setup).__name__}."
-        )
-    try:
-        result = setup()
-    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-        return Feedback(False, f"setup() raised {type(exc).__name__}: {exc}")
+    result, failed = call_learner(setup, "setup")
+    if failed is not None:
+        return failed
     if not isinstance(result, tuple | list) or len(result) != 2:
         return Feedback(False, "setup() should return two names: (activation, initializer).")
     activation, init = result

@@ -24,6 +24,7 @@ from course_utils.checks import (
     Choice,
     Feedback,
     as_float,
+    call_learner,
     compare_choice,
     compare_prediction,
     compare_with_slips,
@@ -270,14 +271,9 @@ def check_correlated_init(init: object) -> Feedback:
     have a standard deviation below 0.15 times their mean, and a mean between 0.85 and
     1.15.
     """
-    if init is None or init is Ellipsis:
-        return Feedback(False, "init is not filled in yet: define the function first.")
-    if not callable(init):
-        return Feedback(False, "Pass the function itself (no parentheses), a function of shape.")
-    try:
-        W = init(CORRELATED_SHAPE)
-    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-        return Feedback(False, f"init raised {type(exc).__name__}: {exc}")
+    W, failed = call_learner(init, "init", CORRELATED_SHAPE)
+    if failed is not None:
+        return failed
     try:
         with np.errstate(all="ignore"):
             v = _unit_variances_of(W)

@@ -21,6 +21,7 @@ from course_utils.checks import (
     Choice,
     Feedback,
     as_float,
+    call_learner,
     compare_choice,
     compare_prediction,
     compare_scalar,
@@ -168,14 +169,9 @@ def check_isometric_setup(setup: object) -> Feedback:
     The check builds the 32-layer tanh net of :func:`measure_setup` and passes when the mean
     of the eigenvalues of ``J J^T`` is in ``[0.5, 2]`` and their variance below 1.
     """
-    if setup is None or setup is Ellipsis:
-        return Feedback(False, "setup is not filled in yet: define the function first.")
-    if not callable(setup):
-        return Feedback(False, "setup should be a function with no arguments; define it first.")
-    try:
-        result = setup()
-    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-        return Feedback(False, f"setup() raised {type(exc).__name__}: {exc}")
+    result, failed = call_learner(setup, "setup")
+    if failed is not None:
+        return failed
     if not isinstance(result, tuple | list) or len(result) != 3:
         return Feedback(
             False, "setup() should return three values: (kind, weight_variance, bias_variance)."

@@ -20,6 +20,7 @@ from course_utils._validation import check_int
 from course_utils.checks import (
     Choice,
     Feedback,
+    call_learner,
     compare_choice,
     compare_scalar,
     exercise,
@@ -101,17 +102,13 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
     place and leave every other parameter alone. Run on two fresh sweep networks."""
     from course_utils.experiments import modern
 
-    if fn is None or fn is Ellipsis:
-        return Feedback(False, "the function is not written yet (not filled in).")
-    if not callable(fn):
-        return Feedback(False, f"give a function fn(net, scale), got {type(fn).__name__}.")
     for hidden, s in (("relu", scale), ("tanh", 0.25)):
         net = modern.sweep_model(hidden, "batch", s, depth=2, width=16)
         before = net.get_params()
-        try:
-            fn(net, s)  # what counts is the change in place; a return value is ignored
-        except Exception as exc:  # noqa: BLE001 - report the learner's error, do not crash
-            return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+        # what counts is the change in place; a return value is ignored
+        _, failed = call_learner(fn, "Your function", net, s)
+        if failed is not None:
+            return failed
         after = net.get_params()
         n_w = net.n_layers
         out_before, out_after = before[n_w - 1], after[n_w - 1]
