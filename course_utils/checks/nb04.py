@@ -317,10 +317,11 @@ def check_correlated_init(init: object) -> Feedback:
 
 CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS = {
     "a": Choice(
-        "Because pixels are correlated.",
+        "Because neighbouring pixels are correlated, and correlated terms add covariances, which "
+        "E[a²] accounts for and Var(a) does not.",
         False,
-        "No: correlation breaks a different assumption (A2); the formula with E[a²] still assumes "
-        "independent inputs.",
+        "No: correlation breaks a different assumption (A2), and E[a²] holds no covariance "
+        "between pixels; the formula with E[a²] still assumes independent inputs.",
     ),
     "b": Choice(
         "Because Var(w a) = E[w²] E[a²] - (E[w] E[a])², and with zero-mean weights only E[w²] "
@@ -330,14 +331,18 @@ CHECK_WHY_PIXELS_NEED_SECOND_MOMENT_OPTIONS = {
         "pixels have a clearly nonzero mean.",
     ),
     "c": Choice(
-        "Because the pixels are scaled to [0, 1].",
+        "Because the pixels are scaled to [0, 1], so Var(a) is at most 1/4, and E[a²] is the "
+        "tighter bound on Var(w a) for such inputs.",
         False,
-        "No: scaling changes the numbers, not which moment the formula needs.",
+        "No: scaling changes the numbers, not which moment the formula needs, and E[a²] is not a "
+        "bound here but the exact factor.",
     ),
     "d": Choice(
-        "Because Var(a) is too small to measure.",
+        "Because Var(a) estimated from a sample of pixels is biased, while the mean square E[a²] "
+        "is an unbiased estimate of the same quantity.",
         False,
-        "No: Var(a) is easy to measure; it is the wrong quantity when E[a] is not zero.",
+        "No: both are easy to estimate from many pixels; Var(a) is the wrong quantity when E[a] "
+        "is not zero, whatever the sample size.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""

@@ -241,24 +241,28 @@ def check_zigzag_gradients(run: object) -> Feedback:
 
 CHECK_WHY_NO_VARIANCE_BALANCES_OPTIONS = {
     "a": Choice(
-        "Because tanh saturates.",
+        "Because tanh saturates: the backward factor carries E[tanh'(z)²] < 1 and the forward "
+        "factor does not, so the two cannot both reach 1.",
         False,
-        "No: the argument holds in the linear regime already, without any saturation.",
+        "No: the argument holds in the linear regime already (identity activation), where neither "
+        "factor sees tanh.",
     ),
     "b": Choice(
-        "Because Glorot's formula is only an approximation.",
+        "Because Glorot's formula is only a first-order approximation, and its error grows with "
+        "the difference between the layer's fan-in and fan-out.",
         False,
-        "No: the obstacle is not the formula; no variance at all can do both.",
+        "No: the obstacle is not the formula's accuracy; even the exact factors cannot both be 1.",
     ),
     "c": Choice(
         "The forward factor is n_in·Var(W) and the backward factor n_out·Var(W); their ratio is "
         "n_in/n_out whatever Var(W) is, so when n_in ≠ n_out at most one of them can be 1.",
         True,
-        "Yes: Var(W) scales both factors together; the compromise 2/(n_in + n_out) only shares the"
-        " mismatch between the two directions.",
+        "Yes: Var(W) scales both factors together; the compromise 2/(n_in + n_out) only shares "
+        "the mismatch between the two directions.",
     ),
     "d": Choice(
-        "Because the network is too deep.",
+        "Because the network is too deep: each layer adds a small mismatch, and over many layers "
+        "they add up to more than a single Var(W) can undo.",
         False,
         "No: the mismatch is there in a single layer with n_in ≠ n_out; depth only multiplies it.",
     ),

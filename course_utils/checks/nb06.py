@@ -163,28 +163,32 @@ def check_leaky_he_prediction(
 
 CHECK_WHY_SELU_ATTRACTS_OPTIONS = {
     "a": Choice(
-        "Because LeCun weights have mean zero.",
+        "Because LeCun weights have mean zero, so every layer removes the common offset of z and "
+        "brings E[z²] back towards the input's variance 1.",
         False,
         "No: the identity stack has the very same zero-mean weights and keeps Var(z) = 0.1 and "
-        "10. Zero-mean weights remove a common offset of z in one layer; they do not fix a "
-        "wrong scale.",
+        "10. Zero-mean weights remove a common offset of z in one layer; they do not fix a wrong "
+        "scale.",
     ),
     "b": Choice(
-        "Because λ > 1 amplifies every layer.",
+        "Because λ > 1 amplifies every layer and LeCun's 1/n_in shrinks it back by the same "
+        "amount, so the product of the two factors is 1 at every scale.",
         False,
-        "No: a constant factor above 1 would make Var(z) grow from every start, as a gain "
-        "above √2 does for ReLU; it cannot pull a large variance down.",
+        "No: a constant factor, or a product of constant factors, treats every scale alike: it "
+        "keeps 0.1 and 10 where they start, as the identity does, or moves both the same way. It "
+        "cannot pull a large variance down and a small one up.",
     ),
     "c": Choice(
         "Because SELU is not homogeneous: its negative branch levels off at -λα, so "
-        "E[selu(z)²]/Var(z) is above 1 for small Var(z) and below 1 for large Var(z), and the "
-        "map q -> E[selu(z)²] crosses the diagonal at q = 1 with a slope below 1.",
+        "E[selu(z)²]/Var(z) is above 1 for small Var(z) and below 1 for large Var(z), and the map "
+        "q -> E[selu(z)²] crosses the diagonal at q = 1 with a slope below 1.",
         True,
         "Yes: a map that crosses the diagonal with slope below 1 pulls q towards the crossing "
         "from both sides. The identity's map is the diagonal itself, so every q stays put.",
     ),
     "d": Choice(
-        "Because a width of 500 averages out the fluctuations.",
+        "Because a width of 500 averages out the fluctuations of each layer, and with them the "
+        "deviation of Var(z) from the value 1 that LeCun weights are designed for.",
         False,
         "No: the width makes one network follow the mean-field map; the identity stack has the "
         "same width and keeps its start. The pull is in the map itself.",
@@ -244,9 +248,11 @@ def check_logistic_taylor_variance(
 
 CHECK_WHY_GAIN_IS_FIXED_OPTIONS = {
     "a": Choice(
-        "Because the first three are linear functions.",
+        "Because the first three are linear functions, so E[g(z)²] is a fixed multiple of Var(z); "
+        "tanh is not linear, so its ratio changes.",
         False,
-        "No: ReLU and leaky ReLU are not linear; what they share is weaker.",
+        "No: ReLU and leaky ReLU are not linear (they have a kink at 0); what they share with the "
+        "identity is weaker.",
     ),
     "b": Choice(
         "Because they are positively homogeneous, g(c z) = c g(z) for c > 0, so E[g(z)²] is a "
@@ -256,15 +262,18 @@ CHECK_WHY_GAIN_IS_FIXED_OPTIONS = {
         "for tanh it falls as Var(z) grows.",
     ),
     "c": Choice(
-        "Because PyTorch chose them that way.",
+        "Because PyTorch's calculate_gain returns constants for them derived from their slope at "
+        "0, while its tanh value 5/3 was tuned by experiment.",
         False,
-        "No: for these three the gain follows from the derivation; it is for tanh, logistic and "
-        "SELU that PyTorch's values are conventions.",
+        "No: what PyTorch returns does not decide what keeps a variance, and a slope at 0 would "
+        "not give ReLU's √2; for these three the gain follows from the derivation at every scale.",
     ),
     "d": Choice(
-        "Because tanh has a nonzero mean.",
+        "Because tanh's output has a nonzero mean, and the mean's share of E[tanh(z)²] grows with "
+        "Var(z), so the gain has to shrink as Var(z) grows.",
         False,
-        "No: tanh is odd, its output has mean 0 for symmetric z; the issue is its curvature.",
+        "No: tanh is odd, so for symmetric z its output has mean 0 at every scale; the issue is "
+        "its curvature.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""

@@ -304,29 +304,33 @@ def check_saturation(fractions: object) -> Feedback:
 
 CHECK_WHY_EXACTLY_ONE_TENTH_OPTIONS = {
     "a": Choice(
-        "It guesses at random.",
+        "It guesses at random: with W = 0 every class gets probability 1/10, and each prediction "
+        "is then a draw among the ten classes.",
         False,
-        "No: a random guesser would score about 1/10 and change with the seed; this network "
-        "predicts deterministically.",
+        "No: the network predicts deterministically (the class with the largest output, no "
+        "sampling); a random guesser would score about 1/10 and change with the seed.",
     ),
     "b": Choice(
         "With W = 0 every hidden activation is tanh(0) = 0 for every image, so only the output "
         "biases learn: every image gets the same prediction, and that class makes up exactly 100 "
         "of the 1,000 test digits.",
         True,
-        "Yes: the output does not depend on the input at all, and the test set holds 100 digits of"
-        " each class.",
+        "Yes: the output does not depend on the input at all, and the test set holds 100 digits "
+        "of each class.",
     ),
     "c": Choice(
-        "It has learned one class perfectly and nothing else.",
+        "Its hidden layers still tell one digit from the others, because the gradient reaches the "
+        "hidden weights through the output biases.",
         False,
-        "No: it has learned nothing about any image; it gives every image the same answer.",
+        "No: with W = 0 the gradient of every hidden weight is multiplied by a zero weight matrix "
+        "or a zero activation; the hidden layers learn nothing about any image.",
     ),
     "d": Choice(
-        "The biases are zero too.",
+        "The biases are zero too, so every output is 0, and the largest output is always class 0, "
+        "whose 100 test digits it gets right.",
         False,
-        "No: the output biases do learn (they are the only parameters with a nonzero gradient); "
-        "that decides which single class is predicted.",
+        "No: the output biases do learn (they are the only parameters with a nonzero gradient), "
+        "and that decides which single class is predicted; it need not be class 0.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""
