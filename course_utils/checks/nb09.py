@@ -111,7 +111,7 @@ CHECK_FLAX_CORRECTION_OPTIONS: dict[str, Choice] = {
     "b": Choice(
         "Cutting the normal shrinks its spread; dividing first restores it.",
         True,
-        "Redrawing everything beyond 2 standard deviations removes the tails, and the spread "
+        "Cutting everything beyond 2 standard deviations removes the tails, and the spread "
         "of what is left is 0.8796 of the normal's; dividing first restores sqrt(1/fan_in) "
         "after the cut.",
     ),
