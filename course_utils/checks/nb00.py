@@ -8,15 +8,25 @@ import numpy as np
 
 from course_utils import initializers
 from course_utils.checks import (
+    Choice,
     Feedback,
     compare_arrays,
+    compare_choice,
     compare_scalar,
     exercise,
     hint_function,
     read_array,
 )
 
-__all__ = ["HINTS", "XAVIER_SHAPE", "check_layer_weights", "check_xavier_uniform_variance", "hint"]
+__all__ = [
+    "CHECK_WHY_SMALL_LAYER_SCATTERS_OPTIONS",
+    "HINTS",
+    "XAVIER_SHAPE",
+    "check_layer_weights",
+    "check_why_small_layer_scatters",
+    "check_xavier_uniform_variance",
+    "hint",
+]
 
 #: Shape ``(n_out, n_in)`` of the layer of exercise 2.
 XAVIER_SHAPE = (200, 500)
@@ -30,6 +40,11 @@ HINTS = {
     "ex2": (
         "Xavier's uniform bound r uses both fans, and a uniform U(-r, r) has variance r²/3.",
         "r = sqrt(6 / (n_in + n_out)), then Var(W) = r**2 / 3 (it simplifies to a fraction).",
+    ),
+    "ex3": (
+        "Look at how the ratio of each shape moves when only the seed changes.",
+        "A sample variance is an average over the weights: how many weights does each shape "
+        "average over?",
     ),
 }
 hint = hint_function(HINTS, "nb00")
@@ -94,3 +109,49 @@ def check_xavier_uniform_variance(value: object) -> Feedback:
         (1.0 / n_in, "is LeCun's 1/n_in; Xavier's rule uses both fans."),
     ]
     return compare_scalar(value, expected, "Var(W)", slips=slips)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 3: explain
+
+
+CHECK_WHY_SMALL_LAYER_SCATTERS_OPTIONS = {
+    "a": Choice(
+        "The formula r = sqrt(6/(n_in + n_out)) is a large-layer approximation that is off for "
+        "small layers.",
+        False,
+        "No: the variance r²/3 of U(-r, r) is exact for every shape; and an error in a formula "
+        "would give the same ratio for every seed, while the 10 x 10 ratios change from seed to "
+        "seed.",
+    ),
+    "b": Choice(
+        "The sample variance is an average over the layer's weights, and an average over 100 "
+        "numbers scatters much more than one over a million.",
+        True,
+        "Yes: the 10 x 10 layer has 100 weights, the 1000 x 1000 one a million, so its sample "
+        "variance is far closer to the true variance; the seeds change the small layer's ratio "
+        "by several per cent and the large one's only in the third decimal.",
+    ),
+    "c": Choice(
+        "Small layers draw from a wider interval, and wide intervals are harder to sample "
+        "evenly than narrow ones.",
+        False,
+        "No: the interval's width only scales every weight by the same factor; the ratio to the "
+        "theory does not depend on it.",
+    ),
+    "d": Choice(
+        "The generator behind rng=1 produces less random numbers when it is asked for only a "
+        "few of them.",
+        False,
+        "No: the generator's numbers are equally random however many you ask for; other seeds "
+        "scatter the small layer's ratio just as much.",
+    ),
+}
+"""Options of exercise 3 (explain), with the feedback for each."""
+
+
+@exercise("ex3")
+def check_why_small_layer_scatters(choice: object) -> Feedback:
+    """Exercise 3 (explain): why the 10 x 10 layer's variance ratio is the one furthest from 1;
+    the reason, as an option's letter."""
+    return compare_choice(choice, CHECK_WHY_SMALL_LAYER_SCATTERS_OPTIONS)
