@@ -258,29 +258,32 @@ def check_no_dead_units(experiment: object) -> Feedback:
 
 CHECK_WHY_ROWS_STAY_EQUAL_OPTIONS = {
     "a": Choice(
-        "The gradient is zero, so the weights never move.",
+        "All the gradients ∂L/∂W of the first layer are zero at this initialization, so "
+        "gradient descent leaves every row where it started.",
         False,
         "No: the symmetry table shows a max |dW1| that is not zero for 'all 0.5'; the weights "
-        "do move, only all rows by the same amount.",
+        "do move, only every row by the same amount.",
     ),
     "b": Choice(
         "Every hidden unit computes the same function of the input and receives the same error "
         "signal, so each gets the same update.",
         True,
-        "Yes: identical units get identical gradients, so gradient descent keeps them copies of "
-        "each other; only a random start breaks the symmetry.",
+        "Yes: identical units get identical gradients, so gradient descent keeps them copies "
+        "of each other; only a random start breaks the symmetry.",
     ),
     "c": Choice(
-        "ReLU sets half of the units to zero.",
+        "ReLU switches off half of the hidden units at every step, and a unit that is switched "
+        "off keeps its row, so the rows cannot drift apart.",
         False,
-        "No: with all weights 0.5 and these inputs the units are identical, not dead; a ReLU unit "
-        "that is active passes its gradient.",
+        "No: with all weights 0.5 and these inputs the units are identical, not dead; an "
+        "active ReLU unit passes its gradient, and the rows still stay equal.",
     ),
     "d": Choice(
-        "The learning rate is too small to separate them.",
+        "The learning rate is too small for the tiny differences between the rows to grow "
+        "within the number of steps that the run lasts.",
         False,
-        "No: a larger learning rate moves all rows further, but by the same amount; nothing in the"
-        " update can tell the units apart.",
+        "No: there are no differences to grow; a larger learning rate moves all rows further, "
+        "but by the same amount, so nothing in the update can tell the units apart.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""

@@ -214,27 +214,33 @@ def check_shrink_experiment(experiment: object) -> Feedback:
 
 CHECK_WHY_FLOAT64_POSTPONES_OPTIONS = {
     "a": Choice(
-        "float64 rounds differently, and the rounding errors add up.",
+        "float64 rounds each product to more digits, so the rounding errors that build up over "
+        "the layers and push the norm towards infinity take longer to accumulate.",
         False,
-        "No: rounding is not what overflows; the values themselves grow.",
+        "No: rounding is not what overflows; the values themselves grow, and more digits do "
+        "not slow that growth.",
     ),
     "b": Choice(
-        "The norm grows by about the same factor per layer, so it grows exponentially with depth; "
-        "a larger exponent range only buys a number of layers proportional to its logarithm.",
+        "The norm grows by about the same factor per layer, so it grows exponentially with "
+        "depth; a larger exponent range only buys a number of layers proportional to its "
+        "logarithm.",
         True,
-        "Yes: with a growth factor of about sqrt(n) per layer, the log of the norm grows linearly;"
-        " float64's range (about 1e308 vs 3e38) adds a fixed number of layers, then it overflows "
-        "too.",
+        "Yes: with a growth factor of about sqrt(n) per layer, the log of the norm grows "
+        "linearly; float64's range (about 1e308 vs 3e38) adds a fixed number of layers, then "
+        "it overflows too.",
     ),
     "c": Choice(
-        "float64 has no infinity.",
+        "float64 has no infinity of its own, so a value that grows too large stays at the "
+        "largest float instead of overflowing, which hides the growth for a while.",
         False,
         "No: float64 has inf as float32 does; it is only reached later.",
     ),
     "d": Choice(
-        "The weights themselves overflow.",
+        "The weights themselves overflow float32 when they are drawn, while float64 can store "
+        "them; the signal between the layers grows only slowly in either type.",
         False,
-        "No: each weight is of order 1; it is the product of many layers that grows.",
+        "No: each weight is of order 1 in either type; it is the product of many layers that "
+        "grows.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""

@@ -305,29 +305,36 @@ def check_level_gradients(setup: object) -> Feedback:
 
 CHECK_WHY_TOP_LAYER_SATURATES_OPTIONS = {
     "a": Choice(
-        "Its units have the largest weights.",
+        "The top layer's units start with the largest weights of the network, so their "
+        "pre-activations are pushed furthest from 0, into the flat part of the logistic curve, "
+        "from the first step on.",
         False,
-        "No: every layer starts with the same initialization.",
+        "No: every hidden layer after the first has the same fan-in (200) and the same "
+        "initialization; the top layer's weights start no larger than those of layers 2 and 3.",
     ),
     "b": Choice(
-        "Early on the lower layers' random features say little about the class; the output layer "
-        "does best with its biases, and since the top activations have mean 0.5 their term W h "
-        "only adds a random offset, which the network removes by driving h to 0.",
+        "Early on the lower layers' random features say little about the class; the output "
+        "layer does best with its biases, and since the top activations have mean 0.5 their "
+        "term W h only adds a random offset, which the network removes by driving h to 0.",
         True,
-        "Yes: this is Glorot and Bengio's explanation; with a zero-centred activation such as tanh"
-        " there is no offset to remove.",
+        "Yes: this is Glorot and Bengio's explanation; with a zero-centred activation such as "
+        "tanh there is no offset to remove.",
     ),
     "c": Choice(
-        "The logistic function has its largest slope at the top layer.",
+        "The logistic function's slope is largest at the top layer, so its pre-activations "
+        "take the largest steps, overshoot, and end up far from 0, where the curve is flat and "
+        "the units stay saturated.",
         False,
-        "No: the slope depends on z, not on the layer; the top layer's slope actually falls as it "
-        "saturates.",
+        "No: the slope depends on z, not on the layer; the top layer's slope actually falls as "
+        "it saturates.",
     ),
     "d": Choice(
-        "The gradient vanishes at the top layer first.",
+        "The gradient vanishes at the top layer first, so its units stop learning early, and "
+        "the random drift of the layers below then carries their inputs into saturation, where "
+        "they remain.",
         False,
-        "No: the top layer is the closest to the loss and gets the largest gradient; that is why "
-        "it moves first.",
+        "No: the top layer is the closest to the loss and gets the largest gradient; that is "
+        "why it moves first.",
     ),
 }
 """Options of exercise 4 (explain), with the feedback for each."""

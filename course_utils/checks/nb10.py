@@ -137,10 +137,10 @@ def check_unscale_output(fn: object, scale: float = 16.0) -> Feedback:
 
 
 _REZERO_TEXT = {
-    "a": "every parameter",
+    "a": "every parameter, since the skip connections carry the gradient to every layer",
     "b": "every parameter except those inside the residual branches (their weights and biases)",
-    "c": "only the output layer",
-    "d": "only the alphas",
+    "c": "only the output layer, since alpha = 0 cuts every path from the loss to the stem",
+    "d": "only the alphas, since every other parameter sits behind a branch scaled by 0",
 }
 """Exercise 3's options: which parameters of a ReZero net have a non-zero gradient at step 0."""
 
@@ -170,9 +170,12 @@ def check_rezero_prediction(prediction: object) -> Feedback:
 _TWO_BRANCH_TEXT = {
     "a": "each transformer block has two residual branches (attention and MLP), each ending in "
     "a projection that adds to the stream",
-    "b": "GELU halves the variance, as ReLU does, and the 2 compensates for it",
-    "c": "the variance of an unscaled residual stream doubles with every block",
-    "d": "LayerNorm doubles the variance of its input",
+    "b": "GELU passes on about half of its input's variance, as ReLU does, and the 2 in the "
+    "square root makes up for that loss in every block",
+    "c": "the variance of an unscaled residual stream doubles with every block, and the 2 "
+    "cancels that doubling over the depth of the network",
+    "d": "LayerNorm doubles the variance of the input it normalizes, so each block's "
+    "projection has to be shrunk by a factor that includes the 2",
 }
 """Exercise 4's options: why GPT-2-style code divides by ``sqrt(2 * n_layer)``."""
 
