@@ -869,6 +869,7 @@ def correlation_map(
         raise ValueError("c must be a correlation, in [-1, 1]")
     q = float(_finite_q_star(act, np.array(sw), np.array(sb)))
     out = (sw * _corr_expect(act, np.full(c_arr.shape, q), c_arr, "phi") + sb) / q
+    out = np.clip(out, -1.0, 1.0)  # a correlation, also where rounding would push it past 1
     return float(out) if out.ndim == 0 else out
 
 

@@ -98,6 +98,7 @@ SKIP |= {
     "checks.Hint",
     "checks.exercise",
     "experiments.deep_networks.ChainSpectrum",
+    "experiments.deep_networks.CorrelationPoint",
     "experiments.deep_networks.SignalRun",
     "experiments.deep_networks.TrainingRun",
     "experiments.mnist.BatchView",
@@ -376,6 +377,11 @@ OVERRIDES: dict[str, dict[str, Callable[[], object]]] = {
     },
     "conv.im2col": {"x": lambda: np.ones((2, 1, 3, 3)), "kh": lambda: 2, "kw": lambda: 2},
     "conv.output_size": {"size": lambda: 5, "k": lambda: 3},
+    "experiments.deep_networks.correlation_after_depth": {
+        "weight_variance": lambda: 2.0,
+        "width": lambda: 8,
+        "depth": lambda: 3,
+    },
     "experiments.deep_networks.random_net": {"widths": lambda: [3, 4, 2]},
     "experiments.deep_networks.signal_propagation": {"width": lambda: 8, "depth": lambda: 3},
     "experiments.deep_networks.train_deep": {

@@ -210,6 +210,34 @@ def test_correlation_map_against_one_wide_layer():
         assert abs(np.mean(gaps)) < 0.025
 
 
+@pytest.mark.parametrize(("sw", "sb"), [(0.7, 0.15), (2.6, 0.15), (4.5, 0.28)])
+def test_correlation_after_depth_follows_the_iterated_map(sw, sb):
+    point = deep_networks.correlation_after_depth(
+        "tanh", sw, sb, depth=12, width=1500, seeds=(0, 1, 2)
+    )
+    mf = theory.mean_field("tanh", sw, sb)
+    assert (point.c_star, point.xi_c) == (mf.c_star, mf.xi_c)
+    # layer 1 alone: the exact expectation of the correlation of two linear projections
+    one = deep_networks.correlation_after_depth("tanh", sw, sb, depth=1, c0=0.3)
+    assert one.theory == pytest.approx((sw * 0.3 * (mf.q_star - sb) / sw + sb) / mf.q_star)
+    # three nets of width n: each correlation scatters by about 1 / sqrt(n) = 0.026
+    assert point.measured == pytest.approx(point.theory, abs=0.06)
+    assert 0.0 <= point.spread < 0.1
+
+
+def test_correlation_after_depth_rejects_bad_input():
+    with pytest.raises(ValueError, match="q\\* = 0"):
+        deep_networks.correlation_after_depth("tanh", 0.5, 0.0, width=20)
+    with pytest.raises(TypeError, match="seeds"):
+        deep_networks.correlation_after_depth("tanh", 2.0, seeds=())
+    with pytest.raises(TypeError, match="seeds\\[0\\]"):
+        deep_networks.correlation_after_depth("tanh", 2.0, seeds=(1.5,))
+    with pytest.raises(ValueError, match="depth"):
+        deep_networks.correlation_after_depth("tanh", 2.0, depth=0)
+    with pytest.raises(ValueError, match="c0"):
+        deep_networks.correlation_after_depth("tanh", 2.0, c0=1.5)
+
+
 def test_bad_input_gets_clear_errors():
     with pytest.raises(ValueError, match="weight_variance"):
         theory.chi_1("tanh", 0.0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils import activations, datasets, initializers
+from course_utils import activations, datasets, initializers, theory
 from course_utils._validation import (
     MAX_DEPTH,
     MAX_SCALE,
@@ -39,9 +39,11 @@ from course_utils.training import DivergenceWarning, train
 __all__ = [
     "KINDS",
     "ChainSpectrum",
+    "CorrelationPoint",
     "SignalRun",
     "TrainingRun",
     "chain_spectrum",
+    "correlation_after_depth",
     "mnist_subset",
     "random_net",
     "signal_propagation",
@@ -265,6 +267,80 @@ def signal_propagation(
     # the first layer's tangent enters as a_0 = x (no activation before it)
     chi[0] = (weights[0] @ v) @ (weights[0] @ v) / (v @ v)
     return SignalRun(q, c, chi)
+
+
+@dataclass(frozen=True)
+class CorrelationPoint:
+    """What :func:`correlation_after_depth` found at one ``(sigma_w^2, sigma_b^2)``.
+
+    Attributes
+    ----------
+    measured, spread : float
+        Mean and standard deviation over the nets of the inputs' correlation after the last
+        layer.
+    theory : float
+        The same from the mean-field correlation map, iterated layer by layer.
+    c_star, xi_c : float
+        The map's stable fixed point and depth scale (:func:`course_utils.theory.mean_field`).
+    """
+
+    measured: float
+    spread: float
+    theory: float
+    c_star: float
+    xi_c: float
+
+
+def correlation_after_depth(
+    activation: str | activations.Activation,
+    weight_variance: float,
+    bias_variance: float = 0.0,
+    *,
+    depth: int = 30,
+    c0: float = 0.5,
+    width: int = 1000,
+    seeds: tuple[int, ...] = (0,),
+) -> CorrelationPoint:
+    """Correlation of two inputs after ``depth`` layers, measured and from the mean field.
+
+    The inputs have correlation ``c0`` and enter at the length fixed point (the first layer's
+    pre-activations have mean square ``q*``), so that only the correlation map acts. One
+    Gaussian net of ``width`` units per seed in ``seeds`` (:func:`signal_propagation`);
+    the theory starts from the first layer's expected correlation and iterates
+    :func:`course_utils.theory.correlation_map` over the other ``depth - 1`` layers.
+    """
+    depth = check_int(depth, "depth", minimum=1, maximum=MAX_DEPTH)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, tuple | list) or not seeds:
+        raise TypeError("seeds must be a non-empty tuple of integer seeds, one per net")
+    seeds = [check_int(s, f"seeds[{i}]", minimum=0) for i, s in enumerate(seeds)]
+    check_int(len(seeds), "the number of seeds", maximum=MAX_TRIALS)
+    sw, sb = _check_variances(weight_variance, bias_variance)
+    c0 = check_float(c0, "c0", minimum=-1.0, maximum=1.0)
+    mf = theory.mean_field(activation, sw, sb)
+    if not 0.0 < mf.q_star < np.inf:
+        raise ValueError(
+            f"weight_variance and bias_variance give the length fixed point q* = {mf.q_star:g}: "
+            "the signal dies out or overflows, so there is no correlation to follow"
+        )
+    q0 = (mf.q_star - sb) / sw  # the mean square of x for which layer 1 sees q*
+    if not q0 > 0.0:
+        raise ValueError(
+            f"bias_variance = {sb:g} is too large next to q* = {mf.q_star:g}: the inputs' share "
+            "of the fixed point is lost to rounding"
+        )
+    # the expected correlation after layer 1 (at most 1: clipped against rounding)
+    c_map = min(1.0, max(-1.0, (sw * c0 * q0 + sb) / mf.q_star))
+    for _ in range(depth - 1):
+        c_map = theory.correlation_map(activation, c_map, sw, sb)
+    ends = [
+        signal_propagation(activation, sw, sb, width=width, depth=depth, c0=c0, q0=q0, rng=seed).c[
+            -1
+        ]
+        for seed in seeds
+    ]
+    return CorrelationPoint(
+        float(np.mean(ends)), float(np.std(ends)), float(c_map), float(mf.c_star), float(mf.xi_c)
+    )
 
 
 # ---------------------------------------------------------------------------
