@@ -252,8 +252,12 @@ def torch_step() -> tuple[Callable[[], None], Callable[[], None], dict]:
     return step, products, info
 
 
-def worker_step(rounds: str = "300") -> dict:
-    """The course's step, its matrix products alone and PyTorch's step, interleaved."""
+def worker_step(rounds: str = "300", rotation: str = "with-torch") -> dict:
+    """The course's step, its matrix products alone and PyTorch's step, interleaved.
+
+    ``rotation="solo"`` leaves PyTorch's two cases out of the rotation even when torch is
+    importable: the step and its products alone.
+    """
     from course_utils.widgets.mnist_explorer import MnistModel
 
     model = MnistModel("Xavier", seed=0)
@@ -274,7 +278,7 @@ def worker_step(rounds: str = "300") -> dict:
 
     cases: dict[str, Callable[[], object]] = {"step": lambda: trainer.step(1), "products": products}
     result: dict = {"core": blas_core(), "torch": None}
-    if importlib.util.find_spec("torch") is not None:
+    if rotation != "solo" and importlib.util.find_spec("torch") is not None:
         cases["torch_step"], cases["torch_products"], result["torch"] = torch_step()
     load = os.getloadavg()[0]
     wall, cpu = interleaved(cases, rounds=int(rounds))
@@ -504,6 +508,11 @@ def main(argv: list[str]) -> int:
         pinned = run_worker(
             ["step", str(args.rounds)], env={**single, "OPENBLAS_CORETYPE": "Haswell"}
         )
+    solo = None
+    if auto["torch"] is not None:
+        solo = run_worker(
+            ["step", str(args.rounds), "solo"], env=single, unset=("OPENBLAS_CORETYPE",)
+        )
     one = run_worker(["train"], env=single, unset=("OPENBLAS_CORETYPE",))
     many = run_worker(
         ["train"],
@@ -553,6 +562,17 @@ def main(argv: list[str]) -> int:
         )
     else:
         notes.append("PyTorch is not installed, so the PyTorch comparison was skipped.")
+    if solo is not None:
+        rows.append(
+            [
+                "step and products again, PyTorch left out of the rotation",
+                f"{fmt_ms(solo['step'])}, {fmt_ms(solo['products'])}",
+                f"step / products = {solo['step'] / solo['products']:.2f}",
+                "the same two cases interleaved on their own in a fresh process "
+                f"({solo['rounds']} rounds); with PyTorch's two cases in the rotation (rows "
+                f"above) step / products = {floor_ratio:.2f}",
+            ]
+        )
     if pinned is not None:
         detail = (
             f"with the pin: step {fmt_ms(pinned['step'])}, products "
