@@ -20,7 +20,7 @@ Two reference facts for a square ``n x n`` matrix with i.i.d. zero-mean entries 
   ``||J||_F**2 / n``), so the root mean square of the singular values is ``s``;
 - the singular values follow the quarter-circle law on ``[0, 2 s]``,
   ``p(x) = sqrt(4 s**2 - x**2) / (pi s**2)``, whose mean is ``8 s / (3 pi) ~ 0.849 s``
-  (:func:`quarter_circle_pdf`, :data:`QUARTER_CIRCLE_MEAN`).
+  (:func:`quarter_circle_pdf`, :func:`quarter_circle_cdf`, :data:`QUARTER_CIRCLE_MEAN`).
 
 For ``J = diag(g'(z)) W`` the root mean square is
 ``sqrt(n_in * Var(W) * mean(g'(z)**2))``: the per-layer factor of the backward variance.
@@ -47,6 +47,7 @@ __all__ = [
     "QUARTER_CIRCLE_MEAN",
     "jacobian_singular_values",
     "layer_jacobian",
+    "quarter_circle_cdf",
     "quarter_circle_pdf",
 ]
 
@@ -147,6 +148,16 @@ def jacobian_singular_values(
     return s
 
 
+def _quarter_circle_args(x: object, rms: object) -> tuple[bool, np.ndarray, np.ndarray, float]:
+    """``x`` and ``rms`` checked: whether ``x`` is a scalar, ``x`` as float64, ``|x| / rms``
+    and ``rms``."""
+    rms = check_float(rms, "rms", minimum=1e-300, maximum=MAX_SCALE)
+    x_arr = check_array(x, "x", dtype=np.float64)
+    with np.errstate(over="ignore"):  # |x| / rms beyond float range is outside the support
+        u = np.abs(x_arr) / rms
+    return np.ndim(x) == 0, x_arr, u, rms
+
+
 def quarter_circle_pdf(x: np.ndarray | float, rms: float = 1.0) -> np.ndarray | float:
     """Quarter-circle density of the singular values of a large square random matrix.
 
@@ -167,15 +178,37 @@ def quarter_circle_pdf(x: np.ndarray | float, rms: float = 1.0) -> np.ndarray | 
     float or ndarray
         The density, of ``x``'s shape.
     """
-    rms = check_float(rms, "rms", minimum=1e-300, maximum=MAX_SCALE)
-    scalar = np.ndim(x) == 0
-    x_arr = check_array(x, "x", dtype=np.float64)
-    with np.errstate(over="ignore"):  # |x| / rms beyond float range is outside the support
-        u = np.abs(x_arr) / rms
+    scalar, x_arr, u, rms = _quarter_circle_args(x, rms)
     inside = np.clip(4.0 - np.square(np.minimum(u, 2.0)), 0.0, None)
     # sqrt(4 rms^2 - x^2) / (pi rms^2) = sqrt(4 - u^2) / (pi rms), without squaring rms
     pdf = np.where(x_arr >= 0.0, np.sqrt(inside) / (math.pi * rms), 0.0)
     return float(pdf) if scalar else pdf
+
+
+def quarter_circle_cdf(x: np.ndarray | float, rms: float = 1.0) -> np.ndarray | float:
+    """Share of the quarter-circle law at or below ``x``: the integral of
+    :func:`quarter_circle_pdf` from 0 to ``x``.
+
+    With ``v = x / (2 rms)`` in ``[0, 1]`` it is ``(2 / pi) (v sqrt(1 - v**2) + arcsin v)``;
+    0 for ``x <= 0`` and 1 for ``x >= 2 rms``. The share of the singular values in a window
+    ``[lo, hi]`` is ``quarter_circle_cdf(hi, rms) - quarter_circle_cdf(lo, rms)``.
+
+    Parameters
+    ----------
+    x : float or array_like
+        Upper end of the integral.
+    rms : float
+        Root mean square of the singular values (> 0).
+
+    Returns
+    -------
+    float or ndarray
+        The share, in ``[0, 1]``, of ``x``'s shape.
+    """
+    scalar, x_arr, u, _ = _quarter_circle_args(x, rms)
+    v = np.minimum(u / 2.0, 1.0)
+    cdf = np.where(x_arr > 0.0, (2.0 / math.pi) * (v * np.sqrt(1.0 - v * v) + np.arcsin(v)), 0.0)
+    return float(cdf) if scalar else cdf
 
 
 # ---------------------------------------------------------------------------

@@ -253,6 +253,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], object]]] = {
     "jacobians.layer_jacobian": {"z": lambda: np.array([0.5, -1.0, 2.0])},
     "jacobians.jacobian_singular_values": {"z": lambda: np.array([0.5, -1.0, 2.0])},
     "jacobians.quarter_circle_pdf": {"x": lambda: np.array([0.5, 1.0])},
+    "jacobians.quarter_circle_cdf": {"x": lambda: np.array([0.5, 1.0])},
     "mlp.MLP.forward": {"x": lambda: _xy()[0]},
     "mlp.MLP.predict": {"x": lambda: _xy()[0]},
     "mlp.MLP.loss": {"x": lambda: _xy()[0], "y": lambda: _xy()[1]},

@@ -15,6 +15,7 @@ from course_utils.jacobians import (
     QUARTER_CIRCLE_MEAN,
     jacobian_singular_values,
     layer_jacobian,
+    quarter_circle_cdf,
     quarter_circle_pdf,
 )
 
@@ -110,6 +111,39 @@ def test_quarter_circle_moments(rms):
     assert moment(2) == pytest.approx(rms**2, rel=1e-7)
 
 
+@pytest.mark.parametrize("rms", [0.3, 1.0, 2.5])
+def test_quarter_circle_cdf_is_the_integral_of_the_pdf(rms):
+    for x in np.linspace(-0.5, 2.5, 13) * rms:
+        integral = integrate.quad(lambda t: quarter_circle_pdf(t, rms), 0, max(x, 0.0))[0]
+        assert quarter_circle_cdf(x, rms) == pytest.approx(integral, abs=1e-9)
+    # its slope is the density, inside the support
+    x, h = 0.7 * rms, 1e-6 * rms
+    slope = (quarter_circle_cdf(x + h, rms) - quarter_circle_cdf(x - h, rms)) / (2 * h)
+    assert slope == pytest.approx(quarter_circle_pdf(x, rms), rel=1e-6)
+
+
+def test_quarter_circle_cdf_exact_values_and_shape():
+    assert quarter_circle_cdf(0.0) == 0.0
+    assert quarter_circle_cdf(-1.0) == 0.0
+    assert quarter_circle_cdf(2.0) == pytest.approx(1.0, abs=1e-15)
+    assert quarter_circle_cdf(1e300) == pytest.approx(1.0, abs=1e-15)
+    # v = 1/2: (2 / pi) (sqrt(3) / 4 + pi / 6) = 1/3 + sqrt(3) / (2 pi)
+    assert quarter_circle_cdf(1.0) == pytest.approx(1 / 3 + math.sqrt(3) / (2 * math.pi))
+    out = quarter_circle_cdf(np.array([[0.5, 1.0], [3.0, -2.0]]), rms=1.5)
+    assert out.shape == (2, 2) and np.all(np.diff(np.sort(out.ravel())) >= 0)
+
+
+def test_quarter_circle_cdf_matches_a_random_matrix():
+    n = 400
+    W = initializers.normal((n, n), std=0.5 / math.sqrt(n), rng=5)
+    s = jacobian_singular_values(W, np.zeros(n), "identity")
+    for lo, hi in [(0.0, 0.2), (0.4, 0.6), (0.8, 1.0)]:
+        share = np.mean((s >= lo) & (s < hi))
+        law = quarter_circle_cdf(hi, 0.5) - quarter_circle_cdf(lo, 0.5)
+        # 400 values: a binomial share of about 0.2 has a standard error of 0.02
+        assert abs(share - law) < 0.06
+
+
 def test_quarter_circle_pdf_shapes_and_support():
     assert isinstance(quarter_circle_pdf(0.5), float)
     out = quarter_circle_pdf(np.array([-1.0, 0.0, 1.0, 2.0, 3.0]))
@@ -146,3 +180,10 @@ def test_quarter_circle_bad_rms():
         quarter_circle_pdf(1.0, rms="1")
     with pytest.raises(ValueError, match="x"):
         quarter_circle_pdf(np.array([np.inf]))
+    for rms, error in [(0.0, ValueError), ("1", TypeError), (-1.0, ValueError)]:
+        with pytest.raises(error, match="rms"):
+            quarter_circle_cdf(1.0, rms=rms)
+    with pytest.raises(ValueError, match="x"):
+        quarter_circle_cdf(np.array([1.0, np.nan]))
+    with pytest.raises(TypeError, match="x"):
+        quarter_circle_cdf("half")
