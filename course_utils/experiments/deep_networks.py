@@ -332,12 +332,11 @@ def correlation_after_depth(
     c_map = min(1.0, max(-1.0, (sw * c0 * q0 + sb) / mf.q_star))
     for _ in range(depth - 1):
         c_map = theory.correlation_map(activation, c_map, sw, sb)
-    ends = [
-        signal_propagation(activation, sw, sb, width=width, depth=depth, c0=c0, q0=q0, rng=seed).c[
-            -1
-        ]
+    runs = [
+        signal_propagation(activation, sw, sb, width=width, depth=depth, c0=c0, q0=q0, rng=seed)
         for seed in seeds
     ]
+    ends = [run.c[-1] for run in runs]
     return CorrelationPoint(
         float(np.mean(ends)), float(np.std(ends)), float(c_map), float(mf.c_star), float(mf.xi_c)
     )
